@@ -1,0 +1,85 @@
+"""The command line: ``orgsim run | ...``. Thin: parse, call, report.
+
+Errors the user can fix are reported as one short message on stderr (exit status 2);
+Ctrl-C exits with status 130 and leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from orgsim import __version__
+from orgsim.errors import OrgsimError
+
+
+def _parse_sets(items: list[str]) -> dict:
+    from orgsim.scenario import parse_value
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise OrgsimError(f"--set {item!r}: expected KEY=VALUE, e.g. --set organisation.members=10000")
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orgsim.run import check_out_dir, default_out_dir, simulate, write_outputs
+    from orgsim.scenario import load_scenario
+
+    overrides = _parse_sets(args.set or [])
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    scenario = load_scenario(args.scenario, overrides)
+    out = Path(args.out) if args.out else default_out_dir(scenario)
+    check_out_dir(out, args.force)
+    t0 = time.perf_counter()
+    result = simulate(scenario)
+    t1 = time.perf_counter()
+    write_outputs(result, out, force=args.force, charts=not args.no_charts)
+    s = result.summary
+    print(f"{scenario.name} seed {scenario.seed}: {s['outcome']}; members {s['initial_members']} -> "
+          f"{s['final_members']} (peak {s['peak_members']}) over {s['weeks_run']} weeks; "
+          f"run {t1 - t0:.2f}s, outputs {time.perf_counter() - t1:.2f}s")
+    print(f"wrote {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="orgsim", description="Agent-based simulation of left political organisations.")
+    p.add_argument("--version", action="version", version=f"orgsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and write its outputs",
+                       description="Run one scenario file and write timeseries.csv, events.csv, summary.json, "
+                                   "scenario.toml and overview.png into a run folder.")
+    r.add_argument("scenario", help="scenario file (TOML)")
+    r.add_argument("--seed", type=int, help="seed (overrides the scenario's)")
+    r.add_argument("--out", help="output folder (default results/<name>/seed-<seed>/)")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key by its dotted path, e.g. organisation.members=10000 (repeatable)")
+    r.add_argument("--force", action="store_true", help="overwrite an existing output folder")
+    r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except OrgsimError as exc:
+        print(f"orgsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("orgsim: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Discipline: detection of dissent, charges, hearings and sanctions, and what witnesses learn.
+
+Voiced dissent is an offence under any regime whose dissent penalty is not ``none``. Each
+week an uncharged voicing member is reported with probability
+``detection_base + detection_minutes x branch_minutes + detection_watchers x watchers``
+(capped at 1). A report brings a charge; the hearing follows after a geometric delay of mean
+``hearing_weeks`` (``provisional_weeks`` for a provisional member, who has no hearing).
+The sanction climbs a ladder censure < suspension < expulsion, capped by the regime's
+penalty: one step above the member's previous sanction for plain dissent, straight to the cap
+for an aggravated offence (circulating a critique across branches where that is forbidden or
+discouraged, or belonging to an illegal faction). A charged member who recants (stops voicing
+out of fear) gets one step less. A provisional member is removed outright when the cap is
+suspension or expulsion.
+
+Witnesses (ties and branch mates; for an expulsion every member, with weight
+``distant_witness``) gain fear in proportion to severity. Those who privately dissent or stand
+close to the sanctioned member's position judge the sanction unjust: they remember the
+injustice (grievance) and lose trust.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim.mechanisms import factions
+from orgsim.mechanisms.grievance import lose_trust
+from orgsim.mechanisms.regime import PENALTY_LEVEL
+from orgsim.state import NEVER, NO_FACTION
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+CENSURE, SUSPENSION, EXPULSION = 1, 2, 3
+
+
+def step(model: "OrgModel") -> None:
+    cap = PENALTY_LEVEL[model.regime.dissent_penalty]
+    s, prm = model.state, model.params.discipline
+    if cap > 0:
+        _detect(model)
+    due = np.flatnonzero(model.state.member & (s.hearing_week != NEVER) & (s.hearing_week <= model.week))
+    for row in due:
+        _hearing(model, row, cap)
+
+
+def _detect(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.discipline
+    offenders = model.engaged & s.voicing & (s.charged_week == NEVER)
+    if not offenders.any():
+        return
+    idx = np.flatnonzero(offenders)
+    p = prm.detection_base + prm.detection_minutes * model.regime.branch_minutes
+    p = np.clip(p + prm.detection_watchers * model.watchers[idx], 0.0, 1.0)
+    caught = idx[model.rng.random(idx.size) < p]
+    for row in caught:
+        provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
+        mean = prm.provisional_weeks if provisional else prm.hearing_weeks
+        delay = int(model.rng.geometric(1.0 / mean)) if mean > 1 else 1
+        model.agent_at[row].charge(model.week + delay, "provisional" if provisional else "member")
+
+
+def _aggravated(model: "OrgModel", row: int) -> bool:
+    s = model.state
+    illegal_faction = s.faction[row] != NO_FACTION and not factions.legal(model)
+    return bool(s.cross_offence[row] and model.regime.horizontal_communication != "allowed") or illegal_faction
+
+
+def _hearing(model: "OrgModel", row: int, cap: int) -> None:
+    s, prm = model.state, model.params.discipline
+    agent = model.agent_at[row]
+    agent.clear_charge()
+    if cap == 0:
+        return
+    level = cap if _aggravated(model, row) else min(cap, s.sanction_level[row] + 1)
+    if not s.voicing[row] and s.fear[row] > prm.recant_fear:
+        level -= 1
+    provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
+    if provisional and cap >= SUSPENSION and level >= CENSURE:
+        level = EXPULSION
+    if level <= 0:
+        return
+    witness(model, row, level)
+    if level == CENSURE:
+        agent.censure()
+    elif level == SUSPENSION:
+        agent.suspend(prm.suspension_weeks)
+    else:
+        agent.expel("provisional membership revoked" if provisional else "")
+
+
+def witness(model: "OrgModel", row: int, level: int) -> None:
+    """Fear and perceived injustice among those who see member ``row`` sanctioned."""
+    s, prm = model.state, model.params.discipline
+    sev = level / 3.0
+    weight = np.zeros(model.n)
+    if level == EXPULSION:
+        weight[model.engaged] = prm.distant_witness  # announced to the whole membership
+    close = model.engaged & (s.branch == s.branch[row])
+    close[model.adj.indices[model.adj.indptr[row]:model.adj.indptr[row + 1]]] = True
+    close &= model.engaged
+    weight[close] = 1.0
+    weight[row] = 0.0
+    who = np.flatnonzero(weight > 0)
+    if who.size == 0:
+        return
+    w = weight[who]
+    s.fear[who] = np.clip(s.fear[who] + prm.fear_gain * sev * w, 0.0, 1.0)
+    eps = model.params.influence.confidence
+    unjust = (s.grievance[who] > s.threshold[who]) | (np.abs(s.pos[who] - s.pos[row]) < eps)
+    uw = who[unjust]
+    s.injustice[uw] = np.clip(s.injustice[uw] + sev * w[unjust], 0.0, 1.0)
+    lose_trust(model, uw, model.params.grievance.unjust_sanction_trust * sev * w[unjust])

@@ -1,0 +1,43 @@
+"""Dissolution by vote.
+
+A member wants the organisation dissolved when his commitment is below ``commitment_below``
+and his trust in the leadership below ``trust_below``. When the share of engaged members who
+want it reaches ``motion_share`` (and no vote was held in the last ``cooldown`` weeks), a
+dissolution vote is called: each engaged member takes part with probability ``participation``
+and votes for dissolution if he wants it. It passes with more than ``majority`` of the votes,
+and the organisation ceases to exist that week.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def wants(model: "OrgModel") -> np.ndarray:
+    s, prm = model.state, model.params.dissolution
+    return model.engaged & (s.commitment < prm.commitment_below) & (s.trust < prm.trust_below)
+
+
+def step(model: "OrgModel") -> None:
+    prm = model.params.dissolution
+    m = model.engaged
+    n = int(m.sum())
+    if n == 0 or model.week - model.last_dissolution_vote < prm.cooldown:
+        return
+    want = wants(model)
+    if want.sum() / n < prm.motion_share:
+        return
+    model.last_dissolution_vote = model.week
+    voters = m & (model.rng.random(model.n) < prm.participation)
+    yes, total = int((voters & want).sum()), int(voters.sum())
+    share = yes / total if total else 0.0
+    passed = share > prm.majority
+    model.log("dissolution_vote", None, f"yes={yes} no={total - yes} share={share:.3f} passed={passed}")
+    model.dissolution_votes.append({"week": model.week, "yes": yes, "no": total - yes, "share": share})
+    if passed:
+        model.dissolve()

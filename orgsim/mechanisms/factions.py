@@ -1,0 +1,95 @@
+"""Factions: organised dissent.
+
+Engaged, voicing members who are tied to one another (cross-branch ties usable with the
+probability their communication weight gives) and whose positions lie within the confidence
+radius form a faction once a connected group reaches ``min_size``. Voicing members join a
+faction of a like-minded tie. Factions are legal when faction rights are permanent, or
+during the pre-convention period when rights are pre-convention only. In an illegal faction
+a member stays only while G - R x S > T (he accepts the risk without any discount for
+detection); membership is a disciplinary offence. A faction whose members stop voicing
+dissolves when it falls below ``dissolve_below``. A faction whose mean trust in the
+leadership falls below ``split_trust`` leaves together with weekly probability ``split_prob``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from orgsim.mechanisms.regime import severity
+from orgsim.state import NO_FACTION
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def legal(model: "OrgModel") -> bool:
+    rights = model.regime.faction_rights
+    return rights == "permanent" or (rights == "preconvention" and model.in_preconvention)
+
+
+def step(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.factions
+    eps = model.params.influence.confidence
+    is_legal = legal(model)
+    m = model.engaged
+    willing = m & s.voicing
+    if not is_legal:
+        sev = severity(model.regime, model.params.voice)
+        willing &= s.grievance - (s.risk_aversion + s.fear) * sev > s.threshold
+    # members who are no longer willing drop out
+    drop = (s.faction != NO_FACTION) & ~willing
+    s.faction[drop] = NO_FACTION
+
+    src, dst, w = model.edges
+    close = np.abs(s.pos[src] - s.pos[dst]) < eps
+    usable = model.rng.random(src.size) < w
+    cand = willing & (s.faction == NO_FACTION)
+    # join a like-minded tie's faction
+    e = cand[src] & (s.faction[dst] != NO_FACTION) & willing[dst] & close & usable
+    if e.any():
+        s.faction[src[e]] = s.faction[dst[e]]
+        cand &= s.faction == NO_FACTION
+    # new factions from connected groups of candidates
+    e = cand[src] & cand[dst] & close & usable
+    if e.sum() >= prm.min_size - 1:
+        g = sp.coo_matrix((np.ones(e.sum()), (src[e], dst[e])), shape=(model.n, model.n))
+        _, labels = connected_components(g, directed=False)
+        labels = np.where(cand, labels, -1)
+        sizes = np.bincount(labels[cand])
+        for lab in np.flatnonzero(sizes >= prm.min_size):
+            rows = np.flatnonzero(labels == lab)
+            fid = model.new_faction_id()
+            s.faction[rows] = fid
+            model.log("faction_formed", model.agent_at[rows[0]],
+                      f"faction={fid} size={rows.size} legal={is_legal}")
+    _dissolve_small(model)
+    _split(model)
+
+
+def _dissolve_small(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.factions
+    for fid in list(model.factions):
+        rows = np.flatnonzero(s.faction == fid)
+        if rows.size < prm.dissolve_below:
+            s.faction[rows] = NO_FACTION
+            model.factions.discard(fid)
+            model.log("faction_dissolved", None, f"faction={fid} size={rows.size}")
+
+
+def _split(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.factions
+    for fid in sorted(model.factions):
+        rows = np.flatnonzero(s.faction == fid)
+        if rows.size < prm.min_size or s.trust[rows].mean() >= prm.split_trust:
+            continue
+        if model.rng.random() >= prm.split_prob:
+            continue
+        model.log("split", model.agent_at[rows[0]], f"faction={fid} size={rows.size}")
+        for row in rows:
+            model.agent_at[row].split_away(f"faction={fid}")
+        model.factions.discard(fid)
+        model.splits.append(int(rows.size))

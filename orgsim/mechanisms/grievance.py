@@ -1,0 +1,69 @@
+"""Grievance and trust (legitimacy of the leadership).
+
+Hardship H combines the distance from the official line, the environment's gap between
+principle and practice, the regime's democratic deficit and remembered injustice (sanctions
+seen as unjust). Grievance follows H x (1 - L) with L the member's trust in the leadership
+(Epstein 2002). Grievance kept hidden builds up (the cost of preference falsification,
+Kuran 1991); grievance voiced without sanction is relieved. Trust returns slowly toward
+``initial trust - discredit``, where discredit is what scandals a member has learnt of cost
+the leadership; discredit fades only once the implicated leaders are gone. Organisers
+anchored to the centre (``organiser_loyalty``) discount damaging news accordingly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim.mechanisms.regime import democratic_deficit
+from orgsim.state import ORGANISER
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def hardship(model: "OrgModel") -> np.ndarray:
+    s, prm = model.state, model.params.grievance
+    h = (
+        prm.distance_weight * np.abs(s.pos - model.line)
+        + prm.gap_weight * model.environment.practice_gap
+        + prm.deficit_weight * democratic_deficit(model.regime)
+        + prm.injustice_weight * s.injustice
+    )
+    return np.clip(h, 0.0, 1.0)
+
+
+def step(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.grievance
+    m = model.engaged
+    # trust
+    if not model.implicated_in_office():
+        s.discredit[m] *= 1.0 - prm.discredit_decay
+    target = np.clip(model.state.base_trust[m] - s.discredit[m], 0.0, 1.0)
+    s.trust[m] += prm.trust_recovery * (target - s.trust[m])
+    # grievance
+    h = hardship(model)[m]
+    g = s.grievance[m]
+    g += prm.adapt * (h * (1.0 - s.trust[m]) - g)
+    g += prm.accumulation * s.hidden[m] * (1.0 - g)
+    g -= prm.relief * (s.voicing[m] & (s.charged_week[m] < 0)) * s.efficacy[m] * g
+    s.grievance[m] = np.clip(g, 0.0, 1.0)
+    s.injustice[m] *= 1.0 - prm.injustice_decay
+
+
+def _discount(model: "OrgModel", who: np.ndarray) -> np.ndarray:
+    """Organisers anchored to the centre discount damaging news by their loyalty."""
+    return np.where(model.state.role[who] == ORGANISER, 1.0 - model.regime.loyalty, 1.0)
+
+
+def lose_trust(model: "OrgModel", who: np.ndarray, amount: float | np.ndarray) -> None:
+    """A passing trust shock to the members at indices ``who`` (amount per member or scalar)."""
+    s = model.state
+    s.trust[who] = np.clip(s.trust[who] - _discount(model, who) * amount, 0.0, 1.0)
+
+
+def add_discredit(model: "OrgModel", who: np.ndarray, amount: float) -> None:
+    """Lasting damage to the leadership's standing, and the immediate loss of trust."""
+    model.state.discredit[who] += _discount(model, who) * amount
+    lose_trust(model, who, amount)

@@ -1,0 +1,70 @@
+"""Information flow: critiques and revelations spread along ties.
+
+Each piece of news is known by a set of members. Every week a member who does not know it
+learns it with probability 1 - (1 - p)^e, where e is the weighted number of informed ties:
+ties within a branch weigh 1, cross-branch ties weigh 1, 0.3 or 0.05 as horizontal
+communication is allowed, discouraged or forbidden (parameters). What learning does is the
+news' own business (a scandal discredits the leadership, a critique persuades).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+@dataclass
+class News:
+    kind: str
+    label: str
+    knows: np.ndarray
+    on_learn: Callable[["OrgModel", np.ndarray], None]
+    idle_weeks: int = 0
+    spreading: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+QUIET_WEEKS = 8  # news nobody has passed on for this long stops being tracked
+
+
+def publish(model: "OrgModel", news: News, first: np.ndarray) -> None:
+    """Start a piece of news known by the members in ``first`` (a boolean mask)."""
+    first = first & model.state.member
+    news.knows |= first
+    model.news.append(news)
+    if first.any():
+        news.on_learn(model, first)
+
+
+def step(model: "OrgModel") -> None:
+    p = model.params.information.pass_prob
+    if p <= 0:
+        return
+    member = model.state.member
+    engaged = model.engaged
+    for news in model.news:
+        if not news.spreading:
+            continue
+        exposure = model.adj @ (news.knows & engaged).astype(np.float64)
+        candidates = member & ~news.knows & (exposure > 0)
+        if not candidates.any():
+            news.idle_weeks += 1
+            news.spreading = news.idle_weeks < QUIET_WEEKS
+            continue
+        idx = np.flatnonzero(candidates)
+        prob = 1.0 - (1.0 - p) ** exposure[idx]
+        learn_idx = idx[model.rng.random(idx.size) < prob]
+        if learn_idx.size == 0:
+            news.idle_weeks += 1
+            news.spreading = news.idle_weeks < QUIET_WEEKS
+            continue
+        news.idle_weeks = 0
+        learners = np.zeros(model.n, dtype=bool)
+        learners[learn_idx] = True
+        news.knows |= learners
+        news.on_learn(model, learners)

@@ -1,0 +1,65 @@
+"""Recruitment from the periphery, and renewal of the periphery.
+
+A person of the periphery joins with weekly probability 1 - exp(-r x climate x reputation x c),
+where c is the summed commitment of the engaged members he is tied to. Reputation is
+``1 + reputation_weight x (mean trust - initial trust)`` times the public standing, which
+public scandals lower and which recovers by a twentieth a week. A member's place in the milieu
+is taken by a new person ``renewal_weeks`` after he left (students graduate, new ones arrive).
+Recruits start as provisional members with the organisation's initial trust and no grievance.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def step(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.recruitment
+    _renew(model)
+    model.public_standing += (1.0 - model.public_standing) / 20.0
+    m = model.engaged
+    if not m.any():
+        return
+    reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
+    reputation *= model.public_standing
+    contact = model.adj @ (m * s.commitment)
+    periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
+    p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
+    joins = periphery[model.rng.random(periphery.size) < p]
+    for row in joins:
+        join(model, row)
+    model.flows["recruits"] += joins.size
+
+
+def join(model: "OrgModel", row: int) -> None:
+    from orgsim.agents import Member
+
+    s = model.state
+    s.status[row] = MEMBER
+    s.joined[row] = model.week
+    s.trust[row] = model.state.base_trust[row]
+    s.grievance[row] = s.fear[row] = s.injustice[row] = s.discredit[row] = 0.0
+    s.commitment[row] = 0.5
+    s.sanction_level[row] = 0
+    s.faction[row] = NO_FACTION
+    s.suspended_until[row] = NEVER
+    Member(model, row)
+
+
+def _renew(model: "OrgModel") -> None:
+    s = model.state
+    rows = np.flatnonzero((s.status == LEFT) & (s.left_week <= model.week - model.params.recruitment.renewal_weeks))
+    if rows.size == 0:
+        return
+    s.status[rows] = PERIPHERY
+    s.left_week[rows] = NEVER
+    s.pid[rows] = model.next_pid + np.arange(rows.size)
+    model.next_pid += rows.size
+    model.draw_traits(rows, around=model.initial_line)

@@ -1,0 +1,76 @@
+"""Scandals: revelations with a severity and implicated leaders, and the leadership's answer.
+
+A scandal implicates a share of the old leadership (the leaders of week 0 and those they
+co-opted), of the leaders elected since, of all current leaders, or nobody in office. A share
+``reach`` of members learn of it at once (a leak, a publication); the rest hear it along ties
+(see information). Where the regime is open the leadership discloses it to every member
+itself. Each member who learns of it adds to his discredit of the leadership
+
+    severity x (1 - credibility) x (cover_up_factor if covered up or withheld),
+
+where credibility is that of the inquiry: an independent inquiry is credible and removes the
+implicated leaders from office; an internal one is barely credible, and not at all when the
+inquirers are themselves implicated. Discredit fades only once no implicated person holds a
+seat (grievance). A public scandal lowers recruitment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim.agents import change_role
+from orgsim.mechanisms.grievance import add_discredit
+from orgsim.mechanisms.information import News, publish
+from orgsim.scenario import ScandalEvent
+from orgsim.state import LEADER, RANK_AND_FILE
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def reveal(model: "OrgModel", ev: ScandalEvent) -> None:
+    s, prm = model.state, model.params.scandal
+    leaders = np.flatnonzero(s.member & (s.role == LEADER))
+    group = {
+        "old": leaders[s.establishment[leaders]],
+        "new": leaders[~s.establishment[leaders]],
+        "leadership": leaders,
+        "none": leaders[:0],
+    }[ev.implicates]
+    k = int(np.ceil(ev.share * group.size)) if ev.share > 0 else 0
+    implicated = model.rng.choice(group, size=min(k, group.size), replace=False) if k else group[:0]
+    s.implicated[implicated] = True
+
+    independent = model.regime.investigation == "independent"
+    if independent:
+        credibility = prm.credibility_independent
+    else:
+        credibility = 0.0 if implicated.size else prm.credibility_internal
+    damage = ev.severity * (1.0 - credibility)
+    if implicated.size == 0:
+        damage *= 0.3  # nobody in office to blame: the organisation's standing still suffers
+    withheld = model.regime.transparency == "secret"
+    if ev.cover_up or withheld:
+        damage *= prm.cover_up_factor
+
+    model.log("scandal", None, f"severity={ev.severity} implicated={implicated.size} "
+              f"inquiry={model.regime.investigation} {ev.label}".strip())
+    if independent:
+        for row in implicated:
+            agent = model.agent_at[row]
+            if agent is not None and s.role[row] == LEADER:
+                change_role(model, agent, RANK_AND_FILE)
+                model.log("stood_down", agent, "implicated; independent inquiry")
+    if ev.public:
+        model.public_standing *= 1.0 - model.params.scandal.reputation_hit * ev.severity
+
+    def on_learn(m: "OrgModel", learners: np.ndarray) -> None:
+        add_discredit(m, np.flatnonzero(learners), damage)
+
+    first = model.rng.random(model.n) < ev.reach
+    first[leaders] = True
+    if not withheld:
+        first[:] = True  # an open leadership tells every member itself
+    publish(model, News("scandal", ev.label, np.zeros(model.n, dtype=bool), on_learn), first)

@@ -1,0 +1,270 @@
+"""OrgModel: the organisation as a Mesa model, stepped week by week.
+
+The model owns the per-person state arrays (:mod:`orgsim.state`), the network
+(:mod:`orgsim.network`) and one Mesa agent per member (:mod:`orgsim.agents`). Each week it
+applies the scheduled events, then the submodels in a fixed order (see ``SCHEDULE`` and the
+ODD document), then records observations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+
+from orgsim import __version__
+from orgsim.agents import Leader, Member, Organiser, Person
+from orgsim.mechanisms import (convention, critique, discipline, dissolution, exit, factions, grievance,
+                               influence, information, recruitment, scandal, voice)
+from orgsim.mechanisms.regime import cross_weight
+from orgsim.network import assign_branches, build_network
+from orgsim.observe import Recorder
+from orgsim.scenario import Environment, Regime, Scenario
+from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
+
+# The weekly schedule after events: (name, function). Order matters and is documented in ODD §3.
+SCHEDULE = (
+    ("information", information.step),
+    ("influence", influence.step),
+    ("grievance", grievance.step),
+    ("voice", voice.step),
+    ("factions", factions.step),
+    ("discipline", discipline.step),
+    ("exit", exit.step),
+    ("recruitment", recruitment.step),
+    ("dissolution", dissolution.step),
+)
+INITIAL_LINE = 0.5
+
+
+class OrgModel(mesa.Model):
+    """An organisation under a regime and an environment.
+
+    Args:
+        scenario: a validated :class:`~orgsim.scenario.Scenario`.
+        seed: an int or a ``numpy.random.SeedSequence``; defaults to ``scenario.seed``.
+            Every random draw of the run comes from the one generator seeded here.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=np.random.default_rng(seed))
+        self.scenario = scenario
+        self.params = scenario.parameters
+        self.regime: Regime = scenario.regime.model_copy()
+        self.environment: Environment = scenario.environment.model_copy()
+        self.week = 0
+        self.initial_line = INITIAL_LINE
+        self.dissolved = False
+        self.dissolved_week: int | None = None
+        self.events: list[tuple[int, str, int, str]] = []
+        self.flows = defaultdict(int)
+        self.news: list = []
+        self.critics: list[int] = []
+        self.factions: set[int] = set()
+        self.factions_formed = 0
+        self.splits: list[int] = []
+        self.dissolution_votes: list[dict[str, Any]] = []
+        self.last_dissolution_vote = -10**9
+        self.conventions_held = 0
+        self.public_standing = 1.0
+        self._setup()
+        self.calendar = self._calendar()
+        self.recorder = Recorder(self)
+
+    # ------------------------------------------------------------------ set-up
+    def _setup(self) -> None:
+        org, net = self.scenario.organisation, self.scenario.network
+        n_members = org.members
+        self.n = n = n_members + int(round(org.periphery * n_members))
+        self.n_branches = org.branches
+        self.n_seats = org.leaders
+        self.next_pid = n
+        s = self.state = State(n)
+        s.branch[:] = assign_branches(self.rng, n_members, n, org.branches, net.branch_size_sd)
+        self.draw_traits(np.arange(n), around=self.initial_line)
+        s.status[:n_members] = MEMBER
+        s.status[n_members:] = PERIPHERY
+        # tenure at week 0: up to ten years
+        s.joined[:n_members] = -self.rng.integers(0, 520, n_members)
+        s.trust[:n_members] = s.base_trust[:n_members]
+        s.commitment[:n_members] = 0.6
+
+        # staff: leaders and regional organisers, drawn from the members
+        k_org = org.n_organisers
+        staff = self.rng.choice(n_members, size=org.leaders + k_org, replace=False)
+        leaders, organisers = staff[: org.leaders], staff[org.leaders:]
+        regions = np.array_split(self.rng.permutation(org.branches), max(k_org, 1))
+        self.region_of_branch = np.full(org.branches, -1)
+        for k, region in enumerate(regions[:k_org]):
+            self.region_of_branch[region] = k
+            # the organiser lives in one of the branches of his region
+            s.branch[organisers[k]] = region[0]
+        self.organiser_rows = organisers.copy()
+        s.pos[leaders] = np.clip(self.rng.normal(self.initial_line, 0.03, leaders.size), 0, 1)
+        s.trust[staff] = s.base_trust[staff] = np.clip(s.base_trust[staff] + 0.15, 0, 1)
+        s.establishment[leaders] = True
+        s.joined[staff] = -520
+        self.net = build_network(self.rng, s.branch, net.within_degree, net.cross_degree, organisers,
+                                 [r for r in regions[:k_org]], leaders)
+        self._rebuild_adjacency()
+
+        self.agent_at: list[Person | None] = [None] * n
+        role_class = np.zeros(n_members, dtype=np.int64)
+        role_class[organisers] = ORGANISER
+        role_class[leaders] = LEADER
+        for row in range(n_members):
+            {0: Member, ORGANISER: Organiser, LEADER: Leader}[int(role_class[row])](self, row)
+
+    def draw_traits(self, rows: np.ndarray, around: float) -> None:
+        """Fixed dispositions of new persons of the milieu."""
+        s, org, vp = self.state, self.scenario.organisation, self.params.voice
+        k = rows.size
+        s.pos[rows] = np.clip(self.rng.normal(around, org.initial_spread, k), 0.0, 1.0)
+        s.threshold[rows] = np.clip(self.rng.normal(vp.threshold, vp.threshold_sd, k), 0.01, 1.0)
+        s.risk_aversion[rows] = self.rng.uniform(0.0, 2.0 * vp.risk_aversion, k)
+        s.base_trust[rows] = np.clip(self.rng.normal(org.initial_trust, 0.08, k), 0.0, 1.0)
+        s.popularity[rows] = self.rng.normal(0.0, self.params.convention.popularity_sd, k)
+        for name in ("grievance", "fear", "injustice", "discredit", "commitment"):
+            getattr(s, name)[rows] = 0.0
+        s.trust[rows] = s.base_trust[rows]
+        s.establishment[rows] = s.implicated[rows] = s.cross_offence[rows] = False
+        s.voicing[rows] = s.hidden[rows] = False
+        s.critic[rows] = -1
+        s.faction[rows] = NO_FACTION
+        s.sanction_level[rows] = 0
+
+    def _rebuild_adjacency(self) -> None:
+        ip = self.params.information
+        w = cross_weight(self.regime, 1.0, ip.discouraged_weight, ip.forbidden_weight)
+        self.adj = self.net.weighted(w)
+        coo = self.adj.tocoo()
+        self.edges = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+
+    def _calendar(self) -> dict[int, list]:
+        sc, reg = self.scenario, self.regime
+        cal: dict[int, list] = defaultdict(list)
+        explicit = []
+        for ev in sc.events:
+            w = sc.event_week(ev)
+            cal[w].append(ev)
+            if ev.kind == "convention":
+                explicit.append(w)
+        conventions = list(explicit)
+        if reg.convention_interval > 0:
+            first = reg.first_convention if reg.first_convention is not None else reg.convention_interval
+            for w in range(first, sc.weeks, reg.convention_interval):
+                if all(abs(w - e) > reg.convention_interval // 2 for e in explicit):
+                    cal[w].append(None)  # a regular convention with no agenda
+                    conventions.append(w)
+        self.convention_weeks = sorted(conventions)
+        return dict(cal)
+
+    # ------------------------------------------------------------------ derived quantities
+    @property
+    def engaged(self) -> np.ndarray:
+        return self.state.engaged(self.week)
+
+    @property
+    def line(self) -> float:
+        s = self.state
+        leaders = s.member & (s.role == LEADER)
+        return float(s.pos[leaders].mean()) if leaders.any() else self.initial_line
+
+    @property
+    def in_preconvention(self) -> bool:
+        pre = self.regime.preconvention_weeks
+        return any(c - pre <= self.week < c for c in self.convention_weeks)
+
+    def organiser_stance(self) -> np.ndarray:
+        """Trust of each branch's organiser in the leadership (nan where the post is empty)."""
+        s = self.state
+        rows = self.organiser_rows
+        alive = s.member[rows] & (s.role[rows] == ORGANISER)
+        per_org = np.where(alive, s.trust[rows], np.nan)
+        out = np.full(self.n_branches, np.nan)
+        has = self.region_of_branch >= 0
+        out[has] = per_org[self.region_of_branch[has]]
+        return out
+
+    def old_leadership_share(self) -> float:
+        s = self.state
+        seats = s.member & (s.role == LEADER)
+        return float(s.establishment[seats].sum() / self.n_seats)
+
+    def implicated_in_office(self) -> bool:
+        s = self.state
+        return bool((s.implicated & s.member & (s.role == LEADER)).any())
+
+    # ------------------------------------------------------------------ actions used by submodels
+    def log(self, kind: str, agent: Person | None, detail: str = "") -> None:
+        self.events.append((self.week, kind, -1 if agent is None else agent.pid, detail))
+
+    def new_faction_id(self) -> int:
+        fid = self.factions_formed
+        self.factions_formed += 1
+        self.factions.add(fid)
+        return fid
+
+    def change_regime(self, changes: dict[str, Any], detail: str) -> None:
+        self.regime = Regime.model_validate({**self.regime.model_dump(), **changes})
+        self.log("regime_change", None, f"{detail}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+        if "horizontal_communication" in changes:
+            self._rebuild_adjacency()
+
+    def leadership_changed(self, old_lost: bool) -> None:
+        """A new majority takes office: part of the discredit of its predecessors goes with them."""
+        if old_lost:
+            self.state.discredit *= 0.5
+
+    def reassign_region_if_needed(self, row: int, was: int) -> None:
+        """An organiser elected to the leadership leaves his post vacant (no replacement)."""
+
+    def dissolve(self) -> None:
+        self.dissolved = True
+        self.dissolved_week = self.week
+        self.running = False
+        self.log("dissolved", None, f"members={int(self.state.member.sum())}")
+
+    # ------------------------------------------------------------------ the week
+    def _apply_events(self) -> None:
+        for ev in self.calendar.get(self.week, ()):
+            if ev is None or ev.kind == "convention":
+                convention.hold(self, ev)
+            elif ev.kind == "scandal":
+                scandal.reveal(self, ev)
+            elif ev.kind == "critique":
+                critique.circulate(self, ev)
+            elif ev.kind == "reform":
+                self.change_regime(ev.changes.as_dict(), f"reform: {ev.label}".rstrip(": "))
+            elif ev.kind == "climate":
+                changes = {k: v for k, v in ev.model_dump().items()
+                           if k in ("climate", "competitor_pull", "practice_gap") and v is not None}
+                self.environment = Environment.model_validate({**self.environment.model_dump(), **changes})
+                self.log("climate", None, ", ".join(f"{k}={v}" for k, v in changes.items()))
+
+    def step(self) -> None:
+        if self.dissolved or self.week >= self.scenario.weeks:
+            self.running = False
+            return
+        self.flows.clear()
+        self._apply_events()
+        for _, submodel in SCHEDULE:
+            submodel(self)
+            if self.dissolved:
+                break
+        self.recorder.record(self)
+        self.week += 1
+        if self.week >= self.scenario.weeks or not self.state.member.any():
+            self.running = False
+
+    def run(self) -> "OrgModel":
+        while self.running:
+            self.step()
+        return self
+
+    @property
+    def version(self) -> str:
+        return __version__
