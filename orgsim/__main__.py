@@ -1,0 +1,5 @@
+import sys
+
+from orgsim.cli import main
+
+sys.exit(main())
