@@ -147,12 +147,12 @@ class GrievanceParams(Strict):
     distance_weight: float = Field(1.6, ge=0.0, le=10.0, description="Hardship from distance to the line (per unit distance).")
     gap_weight: float = Field(0.5, ge=0.0, le=10.0, description="Hardship from the environment's practice gap.")
     deficit_weight: float = Field(0.25, ge=0.0, le=10.0, description="Hardship from the regime's democratic deficit (0 to 1).")
-    injustice_weight: float = Field(0.6, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
-    adapt: Prob = Field(0.05, description="Weekly rate at which grievance follows hardship times illegitimacy.")
+    injustice_weight: float = Field(0.4, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
+    adapt: Prob = Field(0.05, description="Weekly rate at which strain follows hardship times illegitimacy.")
     accumulation: float = Field(
-        0.004, ge=0.0, le=0.2, description="Weekly build-up of grievance while dissent is kept hidden (cost of preference falsification)."
+        0.004, ge=0.0, le=0.2, description="Weekly build-up of resentment while dissent is kept hidden (cost of preference falsification); 0 ablates it."
     )
-    relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly relief of grievance for a member whose voice is heard (no sanction).")
+    relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly share of resentment relieved for a member whose voice is heard (no charge), times efficacy.")
     injustice_decay: Prob = Field(0.01, description="Weekly decay of remembered injustice.")
     trust_recovery: Prob = Field(0.01, description="Weekly rate at which trust returns to its undamaged level.")
     discredit_decay: Prob = Field(0.004, description="Weekly decay of discredit from scandals whose implicated leaders are gone.")
@@ -201,10 +201,10 @@ class DisciplineParams(Strict):
 class ExitParams(Strict):
     base_hazard: Prob = Field(0.0015, description="Weekly resignation probability of a committed member (life events).")
     max_hazard: Prob = Field(0.2, description="Weekly resignation probability of a member with no commitment and a good outside option.")
-    commitment_threshold: Prob = Field(0.3, description="Commitment at which the discontent hazard is half its maximum.")
-    steepness: float = Field(0.06, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
+    commitment_threshold: Prob = Field(0.25, description="Commitment at which the discontent hazard is half its maximum.")
+    steepness: float = Field(0.04, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
     outside_weight: float = Field(0.4, ge=0.0, le=5.0, description="How much the outside option raises the effective threshold.")
-    friends_weight: float = Field(0.5, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
+    friends_weight: float = Field(0.25, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
     trust_weight: Prob = Field(0.45, description="Weight of trust in the leadership in commitment.")
     social_weight: Prob = Field(0.25, description="Weight of ties to fellow members in commitment.")
     efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
@@ -215,7 +215,8 @@ class ExitParams(Strict):
 
 
 class RecruitmentParams(Strict):
-    rate: float = Field(0.0018, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    rate: float = Field(0.0007, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    outreach: Prob = Field(0.7, description="Share of recruitment contact that comes from the branch's public activity rather than personal ties.")
     reputation_weight: float = Field(1.0, ge=0.0, le=10.0, description="How strongly mean trust (reputation) scales recruitment.")
     renewal_weeks: int = Field(52, ge=1, le=1040, description="Weeks before a departed member's place in the milieu is taken by a new person.")
 

@@ -92,8 +92,8 @@ def _hearing(model: "OrgModel", row: int, cap: int) -> None:
 
 def witness(model: "OrgModel", row: int, level: int) -> None:
     """Fear and perceived injustice among those who see member ``row`` sanctioned."""
-    s, prm = model.state, model.params.discipline
-    sev = level / 3.0
+    s, prm, vp = model.state, model.params.discipline, model.params.voice
+    sev = (vp.severity_censure, vp.severity_suspension, vp.severity_expulsion)[level - 1]
     weight = np.zeros(model.n)
     if level == EXPULSION:
         weight[model.engaged] = prm.distant_witness  # announced to the whole membership

@@ -1,7 +1,7 @@
 """Exit: commitment, resignation and whole-branch disaffiliation (Hirschman 1970).
 
 Commitment C follows a target ``w_L L + w_S social + w_E efficacy - w_G G``: trust in the
-leadership, embeddedness 1 - exp(-k/4) with k one's engaged ties to members, voice efficacy (the
+leadership, embeddedness 1 - exp(-k/2.5) with k one's engaged ties to members, voice efficacy (the
 chance that one's voice counts: high in a legal faction, otherwise set by the regime's
 openness) and grievance. The weekly resignation probability is
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 RECENT_WEEKS = 8
-COMRADES = 4.0  # engaged ties at which embeddedness reaches 1 - 1/e
+COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:

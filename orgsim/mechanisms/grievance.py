@@ -2,9 +2,11 @@
 
 Hardship H combines the distance from the official line, the environment's gap between
 principle and practice, the regime's democratic deficit and remembered injustice (sanctions
-seen as unjust). Grievance follows H x (1 - L) with L the member's trust in the leadership
-(Epstein 2002). Grievance kept hidden builds up (the cost of preference falsification,
-Kuran 1991); grievance voiced without sanction is relieved. Trust returns slowly toward
+seen as unjust). Grievance G = strain + resentment (capped at 1). Strain follows
+H x (1 - L) at weekly rate ``adapt``, with L the member's trust in the leadership (Epstein
+2002). Resentment is a stock: it builds up by ``accumulation x (1 - G)`` each week a member
+keeps his dissent hidden (the cost of preference falsification, Kuran 1991), and is relieved
+by ``relief x efficacy`` each week he voices it without being charged. Trust returns slowly toward
 ``initial trust - discredit``, where discredit is what scandals a member has learnt of cost
 the leadership; discredit fades only once the implicated leaders are gone. Organisers
 anchored to the centre (``organiser_loyalty``) discount damaging news accordingly.
@@ -44,11 +46,14 @@ def step(model: "OrgModel") -> None:
     s.trust[m] += prm.trust_recovery * (target - s.trust[m])
     # grievance
     h = hardship(model)[m]
-    g = s.grievance[m]
-    g += prm.adapt * (h * (1.0 - s.trust[m]) - g)
-    g += prm.accumulation * s.hidden[m] * (1.0 - g)
-    g -= prm.relief * (s.voicing[m] & (s.charged_week[m] < 0)) * s.efficacy[m] * g
-    s.grievance[m] = np.clip(g, 0.0, 1.0)
+    strain = s.strain[m]
+    strain += prm.adapt * (h * (1.0 - s.trust[m]) - strain)
+    r = s.resentment[m]
+    r += prm.accumulation * s.hidden[m] * (1.0 - s.grievance[m])
+    r -= prm.relief * (s.voicing[m] & (s.charged_week[m] < 0)) * s.efficacy[m] * r
+    s.strain[m] = strain
+    s.resentment[m] = r
+    s.grievance[m] = np.clip(strain + r, 0.0, 1.0)
     s.injustice[m] *= 1.0 - prm.injustice_decay
 
 
