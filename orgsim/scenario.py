@@ -150,7 +150,7 @@ class GrievanceParams(Strict):
     injustice_weight: float = Field(0.4, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
     adapt: Prob = Field(0.05, description="Weekly rate at which strain follows hardship times illegitimacy.")
     accumulation: float = Field(
-        0.004, ge=0.0, le=0.2, description="Weekly build-up of resentment while dissent is kept hidden (cost of preference falsification); 0 ablates it."
+        0.002, ge=0.0, le=0.2, description="Weekly build-up of resentment while dissent is kept hidden (cost of preference falsification); 0 ablates it."
     )
     relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly share of resentment relieved for a member whose voice is heard (no charge), times efficacy.")
     injustice_decay: Prob = Field(0.01, description="Weekly decay of remembered injustice.")
@@ -205,10 +205,10 @@ class ExitParams(Strict):
     steepness: float = Field(0.04, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
     outside_weight: float = Field(0.4, ge=0.0, le=5.0, description="How much the outside option raises the effective threshold.")
     friends_weight: float = Field(0.25, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
-    trust_weight: Prob = Field(0.45, description="Weight of trust in the leadership in commitment.")
+    trust_weight: Prob = Field(0.55, description="Weight of trust in the leadership in commitment.")
     social_weight: Prob = Field(0.25, description="Weight of ties to fellow members in commitment.")
     efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
-    grievance_weight: float = Field(0.6, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
+    grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
     adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
     disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
     disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
