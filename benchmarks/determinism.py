@@ -6,6 +6,7 @@ larger organisation) and writes timeseries.csv, events.csv and summary.json for 
 
     python benchmarks/determinism.py record REF_DIR     # before a change
     python benchmarks/determinism.py compare REF_DIR    # after it: exit 1 on any difference
+    python benchmarks/determinism.py compare REF_DIR --verify   # also assert every engine cache
 
 Run from the repository root with the worktree first on the path (PYTHONPATH=.).
 """
@@ -59,9 +60,12 @@ SEEDS = {"baseline": (1, 2, 3), "harsh": (1, 2), "events": (1, 2), "closed": (1,
          "factions": (1, 2), "open": (1,), "large": (1,)}
 
 
-def produce(out: Path) -> Counter:
+def produce(out: Path, verify: bool = False) -> Counter:
     sys.path.insert(0, str(ROOT))
+    from orgsim.model import OrgModel
     from orgsim.run import simulate, write_files
+
+    OrgModel.verify_caches = verify
     from orgsim.scenario import apply_overrides, read_toml, validate
 
     base = read_toml(ROOT / "scenarios" / "baseline.toml")
@@ -79,16 +83,17 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("mode", choices=("record", "compare"))
     p.add_argument("ref", type=Path)
+    p.add_argument("--verify", action="store_true", help="also check every engine cache against a fresh computation (slow)")
     a = p.parse_args()
     import orgsim
 
     print(f"orgsim from {orgsim.__file__}")
     if a.mode == "record":
-        kinds = produce(a.ref)
+        kinds = produce(a.ref, a.verify)
         print(f"recorded {len(list(a.ref.iterdir()))} runs in {a.ref}; event kinds exercised: {dict(kinds)}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        produce(Path(tmp))
+        produce(Path(tmp), a.verify)
         bad = []
         for run in sorted(a.ref.iterdir()):
             for f in FILES:

@@ -45,8 +45,8 @@ def step(model: "OrgModel") -> None:
     m = model.engaged
     s.efficacy[:] = efficacy(model)
     recent = (s.status == LEFT) & (s.left_week >= model.week - RECENT_WEEKS)
-    cols = np.stack([m, recent], axis=1).astype(np.float64)
-    engaged_ties, left_ties = (model.adj @ cols).T
+    # = adj @ m and adj @ recent, over the ties of those rows only
+    engaged_ties, left_ties = model.tie_sum(), model.tie_sum(among=np.flatnonzero(recent))
     social = 1.0 - np.exp(-engaged_ties / COMRADES)
     left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(model.n), where=(engaged_ties + left_ties) > 0)
 

@@ -29,7 +29,7 @@ def step(model: "OrgModel") -> None:
     if prm.falsification:
         expressed[s.hidden] = line
 
-    src, dst, w = model.edges
+    src, dst, w = model.engaged_ties()  # ties with a non-engaged end would add exact zeros
     both = engaged[src] & engaged[dst]
     diff = expressed[dst] - s.pos[src]
     accepted = both & (np.abs(diff) < prm.confidence)

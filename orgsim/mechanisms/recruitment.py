@@ -29,7 +29,7 @@ def step(model: "OrgModel") -> None:
         return
     reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
     reputation *= model.public_standing
-    contact = model.adj @ (m * s.commitment)
+    contact = model.tie_sum(s.commitment)  # = adj @ (m * commitment)
     periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
     p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
     joins = periphery[model.rng.random(periphery.size) < p]
