@@ -42,7 +42,7 @@ def efficacy(model: "OrgModel") -> np.ndarray:
 
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.exit
-    m = model.engaged
+    m = model.engaged_rows  # indexing with rows is several times faster than with a mask
     s.efficacy[:] = efficacy(model)
     recent = (s.status == LEFT) & (s.left_week >= model.week - RECENT_WEEKS)
     # = adj @ m and adj @ recent, over the ties of those rows only
@@ -68,8 +68,8 @@ def step(model: "OrgModel") -> None:
 
 def _disaffiliate(model: "OrgModel") -> None:
     s, prm = model.state, model.params.exit
-    m = model.engaged
-    if not m.any():
+    m = model.engaged_rows
+    if not m.size:
         return
     nb = model.n_branches
     size = np.bincount(s.branch[m], minlength=nb)

@@ -24,8 +24,8 @@ def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.recruitment
     _renew(model)
     model.public_standing += (1.0 - model.public_standing) / 20.0
-    m = model.engaged
-    if not m.any():
+    m = model.engaged_rows
+    if not m.size:
         return
     reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
     reputation *= model.public_standing

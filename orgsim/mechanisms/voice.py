@@ -48,4 +48,4 @@ def step(model: "OrgModel") -> None:
     s.hidden[:] = dissent & ~voicing
     for row in new:
         model.agent_at[row].voice(f"grievance={s.grievance[row]:.2f}")
-    s.fear[m] *= 1.0 - prm.fear_decay
+    s.fear[model.engaged_rows] *= 1.0 - prm.fear_decay
