@@ -96,6 +96,7 @@ class Person(mesa.Agent):
     def suspend(self, weeks: int, detail: str = "") -> None:
         s = self.model.state
         s.suspended_until[self.row] = self.model.week + weeks
+        s.touch()  # the engaged mask is cached
         s.sanction_level[self.row] = 2
         s.voicing[self.row] = False
         self.model.log("suspended", self, detail)

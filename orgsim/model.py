@@ -8,6 +8,7 @@ ODD document), then records observations.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from typing import Any
 
@@ -37,6 +38,8 @@ SCHEDULE = (
     ("dissolution", dissolution.step),
 )
 INITIAL_LINE = 0.5
+# tie_uniforms draws every uniform when at least one tie in this many is needed (jumping ahead is then slower)
+JUMP_RATIO = 400
 
 
 class OrgModel(mesa.Model):
@@ -47,6 +50,9 @@ class OrgModel(mesa.Model):
         seed: an int or a ``numpy.random.SeedSequence``; defaults to ``scenario.seed``.
             Every random draw of the run comes from the one generator seeded here.
     """
+
+    #: When True, every cached mask and tie sum is checked against a fresh computation (tests).
+    verify_caches = False
 
     def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
         seed = scenario.seed if seed is None else seed
@@ -71,6 +77,11 @@ class OrgModel(mesa.Model):
         self.conventions_held = 0
         self.seat_changes = 0
         self.public_standing = 1.0
+        self._engaged_key = None   # (week, state.version) of the cached engaged mask
+        self._leaders_version = -1
+        self._ties: _Ties | None = None
+        self._among: _Among | None = None
+        self._edges = None
         self._setup()
         self.calendar = self._calendar()
         self.recorder = Recorder(self)
@@ -142,8 +153,17 @@ class OrgModel(mesa.Model):
         ip = self.params.information
         w = cross_weight(self.regime, 1.0, ip.discouraged_weight, ip.forbidden_weight)
         self.adj = self.net.weighted(w)
-        coo = self.adj.tocoo()
-        self.edges = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+        self._edges = None
+        self._ties = None
+        self._among = None
+
+    @property
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every tie as (src, dst, weight) in CSR order (built on first use: it is large)."""
+        if self._edges is None:
+            coo = self.adj.tocoo()
+            self._edges = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+        return self._edges
 
     def _calendar(self) -> dict[int, list]:
         sc, reg = self.scenario, self.regime
@@ -164,21 +184,163 @@ class OrgModel(mesa.Model):
         self.convention_weeks = sorted(conventions)
         return dict(cal)
 
+    # ------------------------------------------------------------------ agents (Mesa hooks)
+    def register_agent(self, agent) -> None:
+        super().register_agent(agent)
+        self.state.touch()  # a member joined or changed role: cached masks are stale
+
+    def deregister_agent(self, agent) -> None:
+        super().deregister_agent(agent)
+        self.state.touch()
+
     # ------------------------------------------------------------------ derived quantities
     @property
     def engaged(self) -> np.ndarray:
-        return self.state.engaged(self.week)
+        """Members who take part this week (cached until the week or the membership changes; read-only)."""
+        key = (self.week, self.state.version)
+        if self._engaged_key != key:
+            e = self.state.engaged(self.week)
+            e.flags.writeable = False
+            self._engaged, self._engaged_rows, self._engaged_key = e, None, key
+        elif self.verify_caches:
+            s = self.state
+            assert np.array_equal(s.member, s.status == MEMBER), "stale member mask: call state.touch()"
+            assert np.array_equal(self._engaged, s.engaged(self.week)), "stale engaged mask: call state.touch()"
+        return self._engaged
+
+    @property
+    def engaged_rows(self) -> np.ndarray:
+        """Rows of the engaged members, ascending (cached like ``engaged``)."""
+        e = self.engaged
+        if self._engaged_rows is None:
+            self._engaged_rows = np.flatnonzero(e)
+            self._engaged_rows.flags.writeable = False
+        return self._engaged_rows
+
+    def leader_rows(self) -> np.ndarray:
+        """Rows of the members holding a seat, ascending (roles change only with agents: cached)."""
+        s = self.state
+        if self._leaders_version != s.version or self.verify_caches:
+            rows = np.flatnonzero(s.member & (s.role == LEADER))
+            if self.verify_caches and self._leaders_version == s.version:
+                assert np.array_equal(rows, self._leaders), "stale leader rows: call state.touch()"
+            self._leaders, self._leaders_version = rows, s.version
+        return self._leaders
 
     @property
     def line(self) -> float:
-        s = self.state
-        leaders = s.member & (s.role == LEADER)
-        return float(s.pos[leaders].mean()) if leaders.any() else self.initial_line
+        leaders = self.leader_rows()
+        return float(self.state.pos[leaders].mean()) if leaders.size else self.initial_line
 
     @property
     def in_preconvention(self) -> bool:
-        pre = self.regime.preconvention_weeks
-        return any(c - pre <= self.week < c for c in self.convention_weeks)
+        # the first convention after this week decides: later ones start their period later still
+        cw = self.convention_weeks
+        i = bisect_right(cw, self.week)
+        return i < len(cw) and cw[i] - self.regime.preconvention_weeks <= self.week
+
+    # ------------------------------------------------------------------ sums over ties
+    # The weekly mechanisms sum over ties. Doing it over every tie of the milieu costs most of
+    # the run, yet only ties of members matter. These give the same numbers as the sparse products
+    # over all ties, bit for bit: each person's sum runs over his ties in the same (column) order,
+    # and the terms left out are exact zeros, which do not change a floating-point sum.
+    def _week_ties(self) -> "_Ties":
+        """Ties of the engaged members, built when first needed in a week. Within a week the
+        engaged can only shrink (departures, suspensions) until recruitment has summed its
+        contacts, so one build usually serves the whole week; it is rebuilt if anyone engaged is
+        missing from it."""
+        t = self._ties
+        eng = self.engaged
+        if t is None or t.week != self.week or (t.checked != self._engaged_key and (eng & ~t.within).any()):
+            t = self._ties = _Ties(self.adj, self.engaged_rows, self.week)
+        t.checked = self._engaged_key
+        return t
+
+    def tie_sum(self, x: np.ndarray | None = None, among: np.ndarray | None = None) -> np.ndarray:
+        """Each person's sum of ``x`` over his ties to engaged members, weighted: ``adj @ v`` with
+        v = x (1 if None) on the engaged members and 0 elsewhere. ``x`` may have one column per
+        quantity (n, k). With ``among`` (ascending rows), v = x on those rows instead."""
+        if among is not None:
+            rows = np.asarray(among)
+            v = np.ones(rows.size) if x is None else x[rows].astype(np.float64)
+            y = self.adj[rows].T @ v
+            if self.verify_caches:
+                full = np.zeros(self.n) if x is None else np.zeros(x.shape)
+                full[rows] = v
+                assert np.array_equal(y, self.adj @ full), "tie_sum(among=...) differs from adj @ v"
+            return y
+        t = self._week_ties()
+        eng = self.engaged[t.rows]
+        if x is None:
+            v = eng.astype(np.float64)
+        else:
+            xr = x[t.rows]
+            v = np.where(eng if xr.ndim == 1 else eng[:, None], xr, 0.0).astype(np.float64, copy=False)
+        y = t.out_t @ v
+        if self.verify_caches:
+            m = self.engaged if x is None or x.ndim == 1 else self.engaged[:, None]
+            ref = self.adj @ (m * (1.0 if x is None else x)).astype(np.float64)
+            assert np.array_equal(y, ref), "tie_sum differs from the sparse product over all ties"
+        return y
+
+    def engaged_ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(src, dst, weight) of the ties among engaged members, in CSR order (the part of ``edges``
+        where both ends are engaged), plus ties of some who were engaged before: mask by
+        ``engaged`` at both ends. Kept up to date as members join, rebuilt when too many have gone."""
+        rows = self.engaged_rows
+        a = self._among
+        if a is None or a.adj is not self.adj or a.size > 1.25 * rows.size + 64:
+            a = self._among = _Among(self.adj, rows)
+        else:
+            a.add(rows[~a.inside[rows]])
+        if self.verify_caches:
+            ref = _Among(self.adj, np.flatnonzero(a.inside))
+            assert all(np.array_equal(x, y) for x, y in zip(a.ties(), ref.ties())), "engaged_ties out of date"
+        return a.ties()
+
+    def out_ties(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(src, dst, weight, position) of every tie of the given rows (ascending), in CSR order;
+        position indexes ``edges`` and ``adj.data``."""
+        ip = self.adj.indptr
+        start = ip[rows].astype(np.int64)
+        count = ip[rows + 1] - start
+        offset = np.cumsum(count) - count
+        pos = np.arange(int(count.sum())) + np.repeat(start - offset, count)
+        return np.repeat(rows, count), self.adj.indices[pos], self.adj.data[pos], pos
+
+    def tie_uniforms(self, pos: np.ndarray) -> np.ndarray:
+        """``self.rng.random(len(edges))[pos]`` (pos ascending), leaving the generator in the same
+        state, but drawing only the uniforms asked for when they are few. PCG64 makes one 64-bit
+        draw per uniform and can jump ahead by any number of draws, so the skipped ones need not be
+        generated."""
+        total = int(self.adj.nnz)  # advance() wants Python ints
+        bg = self.rng.bit_generator
+        runs = np.flatnonzero(np.diff(pos) != 1) + 1 if pos.size else pos
+        if type(bg) is not np.random.PCG64 or (runs.size + 1) * JUMP_RATIO > total:
+            return self.rng.random(total)[pos]
+        state = bg.state  # advance() clears the buffered 32-bit half-draw: keep it
+        out = np.empty(pos.size)
+        done = 0
+        for a, b in zip(np.concatenate([[0], runs]).tolist(), np.concatenate([runs, [pos.size]]).tolist()):
+            if a == b:
+                continue
+            p = int(pos[a])
+            if p > done:
+                bg.advance(p - done)
+            out[a:b] = self.rng.random(b - a)
+            done = p + (b - a)
+        if total > done:
+            bg.advance(total - done)
+        if state["has_uint32"] or state["uinteger"]:
+            now = bg.state
+            now["has_uint32"], now["uinteger"] = state["has_uint32"], state["uinteger"]
+            bg.state = now
+        if self.verify_caches:
+            check = np.random.Generator(np.random.PCG64())
+            check.bit_generator.state = state
+            assert np.array_equal(check.random(total)[pos], out), "tie_uniforms differs from a full draw"
+            assert check.bit_generator.state == bg.state, "tie_uniforms left the generator elsewhere"
+        return out
 
     def organiser_stance(self) -> np.ndarray:
         """Trust of each branch's organiser in the leadership (nan where the post is empty)."""
@@ -192,13 +354,10 @@ class OrgModel(mesa.Model):
         return out
 
     def old_leadership_share(self) -> float:
-        s = self.state
-        seats = s.member & (s.role == LEADER)
-        return float(s.establishment[seats].sum() / self.n_seats)
+        return float(self.state.establishment[self.leader_rows()].sum() / self.n_seats)
 
     def implicated_in_office(self) -> bool:
-        s = self.state
-        return bool((s.implicated & s.member & (s.role == LEADER)).any())
+        return bool(self.state.implicated[self.leader_rows()].any())
 
     # ------------------------------------------------------------------ actions used by submodels
     def log(self, kind: str, agent: Person | None, detail: str = "") -> None:
@@ -270,3 +429,56 @@ class OrgModel(mesa.Model):
     @property
     def version(self) -> str:
         return __version__
+
+
+class _Ties:
+    """The ties of a set of rows R (the engaged members when built), for OrgModel.tie_sum."""
+
+    def __init__(self, adj, rows: np.ndarray, week: int):
+        self.rows, self.week, self.checked = rows, week, None
+        self.within = np.zeros(adj.shape[0], dtype=bool)
+        self.within[rows] = True
+        self.out = adj[rows]       # rows R, every column; each row's ties in CSR order
+        # transposed (CSC), a product sums column by column, i.e. over R in ascending order: for
+        # every person, the same sequence of additions as adj @ v, minus zero terms
+        self.out_t = self.out.T
+
+
+class _Among:
+    """The ties among a set of rows Q, sorted as in CSR (by source, then destination), for
+    OrgModel.engaged_ties. Q covers the engaged members: rows are added as they become engaged
+    (their ties are inserted in place, which is much cheaper than extracting the submatrix again
+    each week) and never removed; the owner rebuilds it when Q has grown too large."""
+
+    def __init__(self, adj, rows: np.ndarray):
+        self.adj, self.n = adj, adj.shape[0]
+        self.inside = np.zeros(self.n, dtype=bool)
+        self.inside[rows] = True
+        self.size = rows.size
+        sub = adj[rows][:, rows]  # keeps each row's column order
+        self.src = np.repeat(rows, np.diff(sub.indptr))
+        self.dst = rows[sub.indices]
+        self.w = sub.data
+        self.key = self.src * self.n + self.dst
+
+    def add(self, rows: np.ndarray) -> None:
+        if rows.size == 0:
+            return
+        self.inside[rows] = True
+        self.size += rows.size
+        out = self.adj[rows]
+        src = np.repeat(rows, np.diff(out.indptr))
+        keep = self.inside[out.indices]
+        src, dst, w = src[keep], out.indices[keep].astype(np.int64), out.data[keep]
+        back = ~np.isin(dst, rows)  # the other direction of ties to old rows (adj is symmetric)
+        src, dst, w = np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]), np.concatenate([w, w[back]])
+        key = src * self.n + dst
+        order = np.argsort(key)
+        at = np.searchsorted(self.key, key[order])
+        self.key = np.insert(self.key, at, key[order])
+        self.src = np.insert(self.src, at, src[order])
+        self.dst = np.insert(self.dst, at, dst[order])
+        self.w = np.insert(self.w, at, w[order])
+
+    def ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.src, self.dst, self.w

@@ -39,19 +39,20 @@ class Recorder:
 
     def record(self, model: "OrgModel") -> None:
         s, w, d = model.state, self.rows, self.data
-        member = s.member
-        n = int(member.sum())
+        member = np.flatnonzero(s.member)  # rows: cheaper to index with than the mask, same order
+        n = member.size
         d["members"][w] = n
-        d["leaders"][w] = np.count_nonzero(member & (s.role == LEADER))
-        d["organisers"][w] = np.count_nonzero(member & (s.role == ORGANISER))
+        role = s.role[member]
+        d["leaders"][w] = np.count_nonzero(role == LEADER)
+        d["organisers"][w] = np.count_nonzero(role == ORGANISER)
         for f in FLOWS:
             d[f][w] = model.flows[f]
-        d["voiced_dissent"][w] = np.count_nonzero(member & s.voicing)
-        d["hidden_dissent"][w] = np.count_nonzero(member & s.hidden)
+        d["voiced_dissent"][w] = np.count_nonzero(s.voicing[member])
+        d["hidden_dissent"][w] = np.count_nonzero(s.hidden[member])
         d["factions"][w] = len(model.factions)
-        d["faction_members"][w] = np.count_nonzero(member & (s.faction != NO_FACTION))
-        d["suspended"][w] = np.count_nonzero(s.suspended(model.week))
-        d["charged"][w] = np.count_nonzero(member & (s.charged_week >= 0))
+        d["faction_members"][w] = np.count_nonzero(s.faction[member] != NO_FACTION)
+        d["suspended"][w] = np.count_nonzero(s.suspended_until[member] > model.week)
+        d["charged"][w] = np.count_nonzero(s.charged_week[member] >= 0)
         if n:
             for col, arr in (("mean_trust", s.trust), ("mean_grievance", s.grievance), ("mean_fear", s.fear),
                              ("mean_commitment", s.commitment), ("mean_position", s.pos)):

@@ -3,6 +3,11 @@
 Rows cover the whole milieu: members and the periphery of potential recruits. A row whose
 member leaves returns to the periphery after a while as a new person (``pid`` changes).
 Agents (:mod:`orgsim.agents`) are views onto these rows.
+
+Invariant relied on by the cached ``member`` mask: a row's status changes to or from MEMBER only
+together with the creation or removal of its agent, which calls :meth:`State.touch` (through
+``OrgModel.register_agent`` / ``deregister_agent``). Code that changes ``status`` or
+``suspended_until`` any other way must call ``touch()`` itself.
 """
 
 from __future__ import annotations
@@ -41,11 +46,22 @@ class State:
         self.left_week[:] = NEVER
         self.critic[:] = -1
         self.pid[:] = np.arange(n)
+        self.version = 0  # bumped by touch(); keys the cached masks
+        self._member_version = -1
+        self._member = np.zeros(n, dtype=bool)
+
+    def touch(self) -> None:
+        """Declare that ``status`` or ``suspended_until`` changed: cached masks are recomputed."""
+        self.version += 1
 
     @property
     def member(self) -> np.ndarray:
-        """Members in good standing or suspended."""
-        return self.status == MEMBER
+        """Members in good standing or suspended (cached, read-only: copy before changing it)."""
+        if self._member_version != self.version:
+            self._member = self.status == MEMBER
+            self._member.flags.writeable = False
+            self._member_version = self.version
+        return self._member
 
     def suspended(self, week: int) -> np.ndarray:
         return self.member & (self.suspended_until > week)

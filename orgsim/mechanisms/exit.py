@@ -42,11 +42,11 @@ def efficacy(model: "OrgModel") -> np.ndarray:
 
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.exit
-    m = model.engaged
+    m = model.engaged_rows  # indexing with rows is several times faster than with a mask
     s.efficacy[:] = efficacy(model)
     recent = (s.status == LEFT) & (s.left_week >= model.week - RECENT_WEEKS)
-    cols = np.stack([m, recent], axis=1).astype(np.float64)
-    engaged_ties, left_ties = (model.adj @ cols).T
+    # = adj @ m and adj @ recent, over the ties of those rows only
+    engaged_ties, left_ties = model.tie_sum(), model.tie_sum(among=np.flatnonzero(recent))
     social = 1.0 - np.exp(-engaged_ties / COMRADES)
     left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(model.n), where=(engaged_ties + left_ties) > 0)
 
@@ -68,8 +68,8 @@ def step(model: "OrgModel") -> None:
 
 def _disaffiliate(model: "OrgModel") -> None:
     s, prm = model.state, model.params.exit
-    m = model.engaged
-    if not m.any():
+    m = model.engaged_rows
+    if not m.size:
         return
     nb = model.n_branches
     size = np.bincount(s.branch[m], minlength=nb)

@@ -44,10 +44,12 @@ def step(model: "OrgModel") -> None:
     drop = (s.faction != NO_FACTION) & ~willing
     s.faction[drop] = NO_FACTION
 
-    src, dst, w = model.edges
-    close = np.abs(s.pos[src] - s.pos[dst]) < eps
-    usable = model.rng.random(src.size) < w
     cand = willing & (s.faction == NO_FACTION)
+    # only the ties of candidates matter below (cand only shrinks); their uniforms are those of
+    # rng.random(number of ties), and the generator moves on as if all had been drawn
+    src, dst, w, pos = model.out_ties(np.flatnonzero(cand))
+    close = np.abs(s.pos[src] - s.pos[dst]) < eps
+    usable = model.tie_uniforms(pos) < w
     # join a like-minded tie's faction
     e = cand[src] & (s.faction[dst] != NO_FACTION) & willing[dst] & close & usable
     if e.any():

@@ -38,7 +38,7 @@ def hardship(model: "OrgModel") -> np.ndarray:
 
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.grievance
-    m = model.engaged
+    m = model.engaged_rows  # indexing with rows is several times faster than with a mask
     # trust
     if not model.implicated_in_office():
         s.discredit[m] *= 1.0 - prm.discredit_decay

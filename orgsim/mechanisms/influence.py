@@ -29,21 +29,23 @@ def step(model: "OrgModel") -> None:
     if prm.falsification:
         expressed[s.hidden] = line
 
-    src, dst, w = model.edges
+    src, dst, w = model.engaged_ties()  # ties with a non-engaged end would add exact zeros
     both = engaged[src] & engaged[dst]
     diff = expressed[dst] - s.pos[src]
     accepted = both & (np.abs(diff) < prm.confidence)
     wa = w * accepted
     num = np.bincount(src, weights=wa * diff, minlength=model.n)
     den = np.bincount(src, weights=wa, minlength=model.n)
-    follower = engaged & (s.role != LEADER)
+    # rows rather than masks to index with: several times faster
+    follower = np.flatnonzero(engaged & (s.role != LEADER))
     move = np.zeros(model.n)
-    ok = follower & (den > 0)
+    ok = follower[den[follower] > 0]
     move[ok] = prm.rate * num[ok] / den[ok]
     # enforcement of the official line, accepted in proportion to trust
     pull = prm.line_pull * model.regime.unity_of_thought
     if pull > 0:
         move[follower] += pull * s.trust[follower] * (line - s.pos[follower])
     if prm.drift > 0:
-        move[engaged] += model.rng.normal(0.0, prm.drift, int(engaged.sum()))
+        rows = model.engaged_rows
+        move[rows] += model.rng.normal(0.0, prm.drift, rows.size)
     np.clip(s.pos + move, 0.0, 1.0, out=s.pos)

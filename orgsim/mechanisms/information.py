@@ -56,7 +56,7 @@ def step(model: "OrgModel") -> None:
     for news in model.news:
         if not news.spreading:
             continue
-        exposure = model.adj @ (news.knows & relays).astype(np.float64)
+        exposure = model.tie_sum(news.knows & relays)  # = adj @ (knows & relays); relays are engaged
         candidates = member & ~news.knows & (exposure > 0)
         if not candidates.any():
             news.idle_weeks += 1

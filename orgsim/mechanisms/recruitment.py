@@ -29,15 +29,14 @@ def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.recruitment
     _renew(model)
     model.public_standing += (1.0 - model.public_standing) / 20.0
-    m = model.engaged
-    if not m.any():
+    m = model.engaged_rows
+    if not m.size:
         return
     reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
     reputation *= model.public_standing
-    activity = m * s.commitment
-    per_branch = np.bincount(s.branch, weights=activity, minlength=model.n_branches) / model.branch_size
+    per_branch = np.bincount(s.branch[m], weights=s.commitment[m], minlength=model.n_branches) / model.branch_size
     public = model.scenario.network.within_degree * per_branch[s.branch]
-    contact = (1.0 - prm.outreach) * (model.adj @ activity) + prm.outreach * public
+    contact = (1.0 - prm.outreach) * model.tie_sum(s.commitment) + prm.outreach * public
     periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
     p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
     joins = periphery[model.rng.random(periphery.size) < p]

@@ -30,7 +30,7 @@ def step(model: "OrgModel") -> None:
     m = model.engaged
     loyal = m & ((s.trust > LOYAL_TRUST) | (s.role != RANK_AND_FILE)) & ~s.voicing
     cols = np.stack([loyal, s.voicing & m, m], axis=1).astype(np.float64)
-    watchers, voicers, ties = (model.adj @ cols).T
+    watchers, voicers, ties = model.tie_sum(cols).T  # = adj @ cols: every column is 0 off the engaged
     model.watchers = watchers
     sev = severity(model.regime, prm)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
@@ -48,4 +48,4 @@ def step(model: "OrgModel") -> None:
     s.hidden[:] = dissent & ~voicing
     for row in new:
         model.agent_at[row].voice(f"grievance={s.grievance[row]:.2f}")
-    s.fear[m] *= 1.0 - prm.fear_decay
+    s.fear[model.engaged_rows] *= 1.0 - prm.fear_decay
