@@ -188,7 +188,7 @@ def test_expelling_a_detected_dissenter_removes_him_and_frightens_witnesses():
     m.state.voicing[target] = True
     m.watchers = np.zeros(m.n)
     fear_before = m.state.fear.copy()
-    for _ in range(3):
+    for _ in range(20):  # a three-stage procedure of mean one week each: at least three weeks
         discipline.step(m)
         m.week += 1
     assert m.state.status[target] != MEMBER
@@ -303,10 +303,65 @@ def test_dissolution_vote_passes_only_when_most_members_want_it():
         want = rows[: int(share * rows.size)]
         m.state.commitment[want] = 0.05
         m.state.trust[want] = 0.05
+        m.state.grievance[want] = 0.6
+        m.state.efficacy[want] = 0.1
         dissolution.step(m)
         outcomes[share] = (len(m.dissolution_votes), m.dissolved)
     assert outcomes[0.9] == (1, True)
     assert outcomes[0.35] == (1, False)
+
+
+def test_hope_of_change_or_mere_indifference_does_not_make_members_want_dissolution():
+    m = small_model(seed=9)
+    rows = members(m)
+    m.state.commitment[rows] = 0.05
+    m.state.trust[rows] = 0.05
+    m.state.grievance[rows] = 0.6
+    m.state.efficacy[rows] = 0.8  # a convention with an organised opposition is coming
+    assert not dissolution.wants(m).any()
+    m.state.efficacy[rows] = 0.1
+    m.state.grievance[rows] = 0.05  # disengaged but not aggrieved
+    assert not dissolution.wants(m).any()
+
+
+def test_procedures_take_at_least_three_weeks_but_provisional_removal_is_summary():
+    m = small_model(regime__dissent_penalty="expulsion", parameters__discipline__detection_base=1.0)
+    rows = rank_and_file(m)
+    full, prov = rows[:40], rows[40:80]
+    m.state.joined[full] = -300
+    m.state.joined[prov] = 0
+    m.state.voicing[np.concatenate([full, prov])] = True
+    m.watchers = np.zeros(m.n)
+    m.regime = m.regime.model_copy(update={"faction_rights": "banned"})
+    discipline.step(m)
+    assert (m.state.hearing_week[full] - m.week >= 3).all()
+    assert (m.state.hearing_week[prov] - m.week <= 3).mean() > 0.8
+
+
+def test_open_debate_is_not_charged_but_sabotage_is():
+    m = small_model(regime__faction_rights="permanent", regime__horizontal_communication="forbidden",
+                    regime__dissent_penalty="expulsion", parameters__discipline__detection_base=1.0)
+    rows = rank_and_file(m)
+    plain, circulator = rows[:20], rows[20]
+    m.state.voicing[rows[:21]] = True
+    m.state.cross_offence[circulator] = True
+    m.watchers = np.zeros(m.n)
+    discipline.step(m)
+    assert (m.state.charged_week[plain] < 0).all()
+    assert m.state.charged_week[circulator] == m.week
+
+
+def test_organisers_take_on_their_regions_mood_unless_loyal_to_the_centre():
+    res = {}
+    for loyalty in (0.0, 1.0):
+        m = small_model(regime__organiser_appointment="appointed", regime__organiser_loyalty=loyalty)
+        orgs = np.flatnonzero(m.state.member & (m.state.role == ORGANISER))
+        m.state.base_trust[rank_and_file(m)] = 0.1
+        m.state.trust[rank_and_file(m)] = 0.1
+        for _ in range(10):
+            grievance.step(m)
+        res[loyalty] = m.state.trust[orgs].mean()
+    assert res[0.0] < 0.5 < res[1.0]
 
 
 def test_no_vote_is_called_in_a_healthy_organisation(model):

@@ -100,3 +100,11 @@ def test_any_scenario_either_validates_or_gives_one_clear_error(overrides):
         return
     assert isinstance(s, Scenario)
     assert s.weeks >= 1 and not math.isnan(s.environment.climate)
+
+
+def test_overrides_reach_into_event_lists_and_refuse_bad_indices():
+    base = {"name": "x", "weeks": 20, "events": [{"kind": "scandal", "week": 3, "severity": 0.2}]}
+    s = validate(apply_overrides(base, {"events.0.severity": 0.9}))
+    assert s.events[0].severity == 0.9
+    with pytest.raises(ScenarioError, match="not an index"):
+        apply_overrides(base, {"events.5.severity": 0.9})

@@ -21,6 +21,9 @@ prominent opposition delegate (organisers first, then faction members, then voic
 when most delegates disapprove of the old leadership, else to the most trusting member; either
 way the newcomer owes his seat to the delegates and is not counted as old leadership.
 
+Defeat. When the old leadership keeps its majority, members of factions lose ``defeat_trust``
+of their trust (losers' consent).
+
 Proposals. A proposal that lowers the democratic deficit is backed by delegates with approval
 below one half, one that raises it by the others. It reaches the floor with ``seconders`` of
 the delegates and passes with more than half.
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim.agents import change_role
+from orgsim.mechanisms.grievance import lose_trust
 from orgsim.mechanisms.regime import democratic_deficit
 from orgsim.scenario import ConventionEvent, Regime
 from orgsim.state import LEADER, NO_FACTION, ORGANISER, RANK_AND_FILE
@@ -98,6 +102,10 @@ def hold(model: "OrgModel", ev: ConventionEvent | None) -> None:
     if before_old >= 0.5 > after_old or before_old < 0.5 <= after_old:
         model.log("leadership_change", None, f"old_share {before_old:.2f} -> {after_old:.2f}")
         model.leadership_changed(old_lost=after_old < 0.5)
+    if after_old >= 0.5 and model.factions:
+        # losers' consent: an opposition defeated by the old leadership loses trust in it
+        opposition = np.flatnonzero(s.member & (s.faction != NO_FACTION))
+        lose_trust(model, opposition, prm.defeat_trust)
     for proposal in (ev.agenda if ev else []):
         _vote_proposal(model, proposal, delegates, appr)
     model.conventions_held += 1

@@ -33,10 +33,17 @@ COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:
+    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and,
+    before a convention with an organised opposition, the hope that the convention can change
+    things, for every member (voice instead of exit, Hirschman 1970)."""
     s = model.state
     eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
     if factions.legal(model):
-        eff[s.faction != NO_FACTION] = model.params.factions.efficacy
+        f_eff = model.params.factions.efficacy
+        if model.in_preconvention and model.factions:
+            eff[:] = np.maximum(eff, f_eff)
+        else:
+            eff[s.faction != NO_FACTION] = f_eff
     return eff
 
 
