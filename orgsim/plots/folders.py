@@ -27,7 +27,8 @@ RUN_FILES = ("timeseries.csv", "summary.json")
 SWEEP_FILES = ("runs.parquet", "points.csv", "runs.csv")
 # Columns of a sweep's runs table that are bookkeeping, not varied parameters or metrics.
 ID_COLUMNS = {"point", "point_id", "replicate", "rep", "run", "run_id", "seed", "root_seed", "seed_root",
-              "spawn_key", "seed_key", "seed_keys", "entropy", "error", "status", "elapsed", "elapsed_s",
+              "spawn_key", "seed_key", "seed_keys", "seed_spawn_key", "entropy", "error", "status", "elapsed",
+              "elapsed_s", "failed",
               "seconds", "duration", "task", "worker", "scenario", "name", "orgsim_version", "outcome",
               "n_runs", "runs", "errors", "n_errors", "week", "date"}
 # Summary metrics of one run (observe.summary); numeric ones can be charted against parameters.
@@ -121,7 +122,7 @@ def _read_table(path: Path) -> pd.DataFrame | None:
 
 def _manifest_params(folder: Path) -> list[str]:
     """Varied parameter names from a sweep manifest, if the engine wrote one."""
-    for name in ("sweep.json", "manifest.json", "sweep.toml", "manifest.toml"):
+    for name in ("sweep.toml", "sensitivity.toml", "sweep.json", "manifest.json", "manifest.toml"):
         p = folder / name
         if not p.is_file():
             continue
@@ -141,6 +142,18 @@ def _manifest_params(folder: Path) -> list[str]:
     return []
 
 
+def _study(folder: Path) -> dict:
+    """The resolved study file the sweep engine writes (sweep.toml or sensitivity.toml), if any."""
+    for name in ("sweep.toml", "sensitivity.toml"):
+        p = folder / name
+        if p.is_file():
+            try:
+                return tomllib.loads(p.read_text())
+            except (tomllib.TOMLDecodeError, OSError):
+                return {}
+    return {}
+
+
 @dataclass
 class SweepFolder:
     path: Path
@@ -150,9 +163,18 @@ class SweepFolder:
     timeseries_path: Path | None
     params: list[str] = field(default_factory=list)
     point_col: str | None = None
+    study: dict = field(default_factory=dict)
+
+    @property
+    def start_date(self) -> str | None:
+        base = self.study.get("base", {})
+        date = base.get("start_date") if isinstance(base, dict) else None
+        return str(date) if date else None
 
     @property
     def name(self) -> str:
+        if isinstance(self.study.get("name"), str):
+            return self.study["name"]
         for table in (self.runs, self.points):
             if table is not None and "scenario" in table.columns and len(table):
                 return str(table["scenario"].iloc[0])
@@ -220,7 +242,7 @@ def read_sweep(path: Path) -> SweepFolder:
     params = _detect_params(path, points if points is not None else runs)
     if runs is not None:
         params = [p for p in params if p in runs.columns] or params
-    return SweepFolder(path, runs, points, sens, ts_path, params, point_col)
+    return SweepFolder(path, runs, points, sens, ts_path, params, point_col, _study(path))
 
 
 # --------------------------------------------------------------------------- per-point aggregates
