@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from orgsim.errors import OrgsimError
 from orgsim.observe import COUNTS
@@ -46,10 +47,10 @@ def stack_runs(runs: list[RunFolder], group_of=lambda r: r.scenario_name) -> pd.
 
 
 def pad_ended(long: pd.DataFrame) -> pd.DataFrame:
-    """Carry counts on at zero after a run ends early, up to the last week of its group."""
+    """Carry counts on at zero after a run ends early, up to the last week of any run."""
     out = []
+    horizon = int(long["week"].max())  # one horizon for all groups, so a scenario and its counterfactual align
     for group, g in long.groupby("group", sort=False):
-        horizon = int(g["week"].max())
         for _, r in g.groupby("replicate", sort=False):
             last = int(r["week"].max())
             if last < horizon:
@@ -96,28 +97,26 @@ def group_sizes(long: pd.DataFrame) -> dict:
 @styled
 def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict | None = None):
     """A grid of panels, one per metric; each group a colour, median line and 5-95% band."""
+    from matplotlib.patches import Patch
+
     sizes = group_sizes(long)
     groups = list(sizes)
-    ncols = 2
+    metrics = [m for m in metrics if m[0] in long.columns]
+    if not metrics:
+        raise OrgsimError("none of the charted time-series columns is present")
+    ncols = 2 if len(metrics) > 1 else 1
     nrows = int(np.ceil(len(metrics) / ncols))
-    fig, axes = new_figure(nrows, ncols, height=2.2 * nrows + 0.9, sharex=True)
+    fig, axes = new_figure(nrows, ncols, height=2.2 * nrows + 0.9 + 0.18 * len(groups), sharex=True)
     xlabel = "week"
     for ax, (metric, panel, ylabel) in zip(axes.flat, metrics):
-        if metric not in long.columns:
-            ax.set_visible(False)
-            continue
         b = bands(long, metric)
         for k, group in enumerate(groups):
             gb = b[b["group"] == group]
             x, xlabel = _time(long, gb["week"])
             colour = CYCLE[k % len(CYCLE)]
-            name = (labels or {}).get(group, str(group))
-            n = sizes[group]
-            ax.plot(x, gb["median"], color=colour, lw=1.4,
-                    label=f"{name}: median of {n} runs" if n > 1 else f"{name}")
-            if n > 1:
-                ax.fill_between(x, gb["lo"], gb["hi"], color=colour, alpha=0.22, lw=0,
-                                label=f"{name}: 5–95% of runs")
+            ax.plot(x, gb["median"], color=colour, lw=1.4)
+            if sizes[group] > 1:
+                ax.fill_between(x, gb["lo"], gb["hi"], color=colour, alpha=0.2, lw=0)
         ax.set_title(panel, loc="left")
         ax.set_ylabel(ylabel)
         if metric.startswith("mean_"):
@@ -126,13 +125,22 @@ def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict |
             ax.set_ylim(bottom=0)
     for ax in axes.flat[len(metrics):]:
         ax.set_visible(False)
-    for ax in axes[-1, :]:
+    for ax in axes.flat[max(0, len(metrics) - ncols):len(metrics)]:
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_tick_params(labelbottom=True)
         if xlabel == "date":
             date_axis(ax, maxticks=6)
-    handles, labs = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labs, loc="outside lower center", ncol=min(4, len(labs)), frameon=False)
-    fig.suptitle(title)
+    handles, names = [], []
+    for k, group in enumerate(groups):
+        colour = CYCLE[k % len(CYCLE)]
+        line = Line2D([], [], color=colour, lw=1.4)
+        handles.append((Patch(color=colour, alpha=0.2, lw=0), line) if sizes[group] > 1 else line)
+        n = sizes[group]
+        names.append(f"{(labels or {}).get(group, group)} ({n} run{'s' if n > 1 else ''})")
+    wide = max(len(n) for n in names) > 45
+    fig.legend(handles, names, loc="outside lower center", ncol=1 if wide else min(3, len(names)), frameon=False)
+    banded = any(n > 1 for n in sizes.values())
+    fig.suptitle(title + ("\n(lines: median; shaded: 5–95% of runs)" if banded else ""), fontsize=10)
     return fig
 
 
@@ -140,5 +148,5 @@ def replicates_title(long: pd.DataFrame) -> str:
     sizes = group_sizes(long)
     if len(sizes) == 1:
         (group, n), = sizes.items()
-        return f"{group}: median and 5–95% band over {n} replicates"
-    return " vs ".join(map(str, sizes)) + ": median and 5–95% band per scenario"
+        return f"{group}: {n} replicates"
+    return " vs ".join(map(str, sizes))
