@@ -26,7 +26,28 @@ if [ "$mode" = "--dev" ] && ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 
-python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# pip takes ~10 s even when nothing changed: skip it when this checkout is installed with every requirement met
+installed() {
+  python - "$mode" <<'PY' 2>/dev/null
+import sys, tomllib, pathlib, importlib.metadata as md
+from packaging.requirements import Requirement
+import orgsim
+here = pathlib.Path.cwd().resolve()
+assert pathlib.Path(orgsim.__file__).resolve().parents[1] == here
+proj = tomllib.loads((here / "pyproject.toml").read_text())["project"]
+reqs, extras = list(proj["dependencies"]), {"": [], "--viz": ["viz"], "--dev": ["dev"]}[sys.argv[1]]
+while extras:
+    for r in proj["optional-dependencies"][extras.pop()]:
+        req = Requirement(r)
+        if req.name == "orgsim":
+            extras += list(req.extras)
+        else:
+            reqs.append(r)
+for r in map(Requirement, reqs):
+    assert r.specifier.contains(md.version(r.name), prereleases=True), r
+PY
+}
+installed || python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
 
 if [ -n "$mode" ]; then
   # solara's JavaScript/CSS come from the npm registry into .viz/solara-cdn (git-ignored)
