@@ -16,7 +16,7 @@ from orgsim.plots.network import capture, network_figure
 from orgsim.plots.replicates import bands_figure, stack_runs
 from orgsim.plots.run import PANELS, TITLES, overview_figure
 from orgsim.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
-from viz_data import TINY, run_folder, sensitivity_table, sweep_folder
+from viz_data import TINY, run_folder, sensitivity_table, shared_sweep
 
 CLIMATE, PENALTY = "environment.climate", "regime.dissent_penalty"
 
@@ -28,7 +28,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
-    return sweep_folder(tmp_path_factory.mktemp("sweeps") / "tinysweep")
+    return shared_sweep(tmp_path_factory)
 
 
 def panels(fig):

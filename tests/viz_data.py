@@ -48,6 +48,16 @@ def run_folder(out: Path, **sets) -> Path:
     return write_outputs(simulate(validate(data, "tiny")), out)
 
 
+_SHARED: dict[str, Path] = {}
+
+
+def shared_sweep(tmp_path_factory) -> Path:
+    """One tiny sweep per test session (several test modules read it; none writes into its data)."""
+    if "sweep" not in _SHARED:
+        _SHARED["sweep"] = sweep_folder(tmp_path_factory.getbasetemp() / "shared-sweep" / "tinysweep")
+    return _SHARED["sweep"]
+
+
 def sweep_folder(out: Path) -> Path:
     if importlib.util.find_spec("orgsim.sweep") is not None:
         return _engine_sweep(out)
