@@ -43,9 +43,10 @@ def write_scenario(path: Path, data: dict) -> Path:
 
 
 def run_folder(out: Path, **sets) -> Path:
-    """Run the tiny scenario (with dotted-key overrides, '__' for '.') and write a run folder."""
+    """Run the tiny scenario (with dotted-key overrides, '__' for '.') and write a run folder
+    (without its standard charts: the chart tests draw their own)."""
     data = apply_overrides(TINY, {k.replace("__", "."): v for k, v in sets.items()})
-    return write_outputs(simulate(validate(data, "tiny")), out)
+    return write_outputs(simulate(validate(data, "tiny")), out, charts=False)
 
 
 _SHARED: dict[str, Path] = {}
