@@ -243,6 +243,6 @@ def network_figure(snaps: list[Snapshot], color_by: str = "position", title: str
     h, lab = legend_entries(snaps, branches, color_by)
     fig.legend(h, lab, loc="outside lower center", ncol=min(len(lab), 6), frameon=False)
     note = f"sample of {branches.size} of {snaps[0].n_branches} branches; " if sampled else ""
-    fig.suptitle(f"{title}\n{note}coloured by {color_by}; leaders in the centre, members grouped by branch",
+    fig.suptitle(f"{title}\n{note}coloured by {color_by}; members grouped by branch, leaders as a ring of stars",
                  fontsize=9)
     return fig
