@@ -64,7 +64,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     files = plot(args.paths, kind=args.kind, fmt=args.format, out=args.out,
                  weeks=_int_list(args.weeks, "--weeks"), color_by=args.color_by,
-                 points=_int_list(args.points, "--points"))
+                 points=_int_list(args.points, "--points"), window=(args.start, args.end))
     for f in files:
         print(f"wrote {f}")
     return 0
@@ -93,6 +93,8 @@ def _add_plot_parsers(sub) -> None:
     p.add_argument("--weeks", help="network snapshot weeks, comma-separated (default: four across the run)")
     p.add_argument("--color-by", choices=COLOR_BY, default="position", help="network node colour (default position)")
     p.add_argument("--points", help="sweep points to draw bands for, comma-separated (default: up to six)")
+    p.add_argument("--from", dest="start", metavar="WEEK|DATE", help="run overview from this week or date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", metavar="WEEK|DATE", help="run overview up to this week or date")
     p.set_defaults(func=cmd_plot)
 
     v = sub.add_parser("viz", help="interactive dashboard in the browser (Mesa SolaraViz)",

@@ -84,3 +84,22 @@ def test_sweep_report_shows_the_study_the_points_and_the_charts(tmp_path_factory
     (folder / "charts" / "stale.png").write_bytes(b"")
     write_sweep_report(folder)
     assert not (folder / "charts" / "stale.png").exists()
+
+
+def test_plot_window_narrows_the_run_overview(cli_run, tmp_path):
+    from orgsim.plots.folders import read_run
+    from orgsim.plots.make import window_of
+
+    run = read_run(cli_run)
+    part, suffix = window_of(run, ("2019-06-03", "60"))
+    assert part.timeseries["date"].iloc[0] >= "2019-06-03" and int(part.timeseries["week"].max()) <= 60
+    assert part.events["week"].between(part.timeseries["week"].min(), 60).all()
+    assert suffix == "_2019-06-03_60"
+    assert main(["plot", str(cli_run), "--kind", "run", "--from", "20", "--to", "40", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "overview_20_40.png").is_file()
+
+
+def test_viz_bad_scenario_is_one_short_line(capsys):
+    assert main(["viz", "no-such-scenario"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("orgsim: error: ") and err.count("\n") == 1

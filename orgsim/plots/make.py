@@ -27,8 +27,10 @@ MAX_POINTS = 6  # bands per point: more than this is unreadable on one chart
 
 
 def plot(paths: list[str | Path], kind: str = "auto", fmt: str = "png", out: str | Path | None = None,
-         weeks: list[int] | None = None, color_by: str = "position", points: list[int] | None = None) -> list[Path]:
-    """Draw the charts for ``paths``; return the files written."""
+         weeks: list[int] | None = None, color_by: str = "position", points: list[int] | None = None,
+         window: tuple[str | None, str | None] = (None, None)) -> list[Path]:
+    """Draw the charts for ``paths``; return the files written. ``window`` (from, to: week numbers or
+    YYYY-MM-DD dates) narrows the run overview to a period."""
     if fmt not in FORMATS:
         raise OrgsimError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if kind not in KINDS:
@@ -48,7 +50,7 @@ def plot(paths: list[str | Path], kind: str = "auto", fmt: str = "png", out: str
     if len(runs) == 1:
         if kind not in ("auto", *RUN_KINDS):
             raise OrgsimError(f"--kind {kind}: needs several run folders or a sweep folder (got one run folder)")
-        return run_charts(runs[0], _out(out, paths[0]), kind, fmt, weeks, color_by)
+        return run_charts(runs[0], _out(out, paths[0]), kind, fmt, weeks, color_by, window)
     if kind not in ("auto", *MULTI_KINDS):
         raise OrgsimError(f"--kind {kind}: with several run folders, choose replicates or compare")
     names = list(dict.fromkeys(r.scenario_name for r in runs))
@@ -67,14 +69,47 @@ def _out(out, default: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- one run
+def _week_of(run: RunFolder, text: str | None, default: int) -> int:
+    if text is None or text == "":
+        return default
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if "date" not in run.timeseries.columns:
+        raise OrgsimError(f"{run.path}: {text!r}: this run has no calendar dates; give a week number")
+    try:
+        when = pd.Timestamp(text)
+    except ValueError:
+        raise OrgsimError(f"{text!r}: give a week number or a date YYYY-MM-DD") from None
+    start = pd.Timestamp(run.timeseries["date"].iloc[0]) - pd.Timedelta(weeks=int(run.timeseries["week"].iloc[0]))
+    return int((when - start).days // 7)
+
+
+def window_of(run: RunFolder, window) -> tuple[RunFolder, str]:
+    """The run cut to weeks [from, to] (both ends included), and a file-name suffix."""
+    lo_text, hi_text = window or (None, None)
+    if lo_text is None and hi_text is None:
+        return run, ""
+    ts = run.timeseries
+    lo = _week_of(run, lo_text, int(ts["week"].min()))
+    hi = _week_of(run, hi_text, int(ts["week"].max()))
+    part = ts[(ts["week"] >= lo) & (ts["week"] <= hi)]
+    if len(part) < 2:
+        raise OrgsimError(f"{run.path}: the period {lo_text or 'start'} to {hi_text or 'end'} holds fewer than "
+                          f"two recorded weeks (the run has weeks {int(ts['week'].min())}..{int(ts['week'].max())})")
+    ev = run.events[(run.events["week"] >= lo) & (run.events["week"] <= hi)]
+    return RunFolder(run.path, part.reset_index(drop=True), ev, run.summary), f"_{slug(lo_text or 'start')}_{slug(hi_text or 'end')}"
+
+
 def run_charts(run: RunFolder, dest: Path, kind: str = "auto", fmt: str = "png", weeks=None,
-               color_by: str = "position") -> list[Path]:
+               color_by: str = "position", window=(None, None)) -> list[Path]:
     from orgsim.plots.network import capture, default_weeks, network_figure
     from orgsim.plots.run import overview_figure
 
     written = []
     if kind in ("auto", "run"):
-        written.append(save(overview_figure(run.timeseries, run.events, run.summary), dest / f"overview.{fmt}"))
+        part, suffix = window_of(run, window)
+        written.append(save(overview_figure(part.timeseries, part.events, part.summary),
+                            dest / f"overview{suffix}.{fmt}"))
     if kind in ("auto", "network"):
         last = int(run.timeseries["week"].max())
         snaps = capture(run.path, list(weeks) if weeks else default_weeks(last), run.timeseries)
