@@ -93,9 +93,11 @@ class DashboardModel(OrgModel):
         sets = {OVERRIDES[k][0]: v for k, v in controls.items() if v != KEEP}
         if "organisation.members" in sets:
             # keep the scenario's members per branch when the size changes
-            base = load_scenario(scenario_path(scenario))
-            per_branch = base.organisation.members / base.organisation.branches
-            sets["organisation.branches"] = max(1, round(sets["organisation.members"] / per_branch))
+            org = load_scenario(scenario_path(scenario)).organisation
+            branches = max(1, round(sets["organisation.members"] * org.branches / org.members))
+            sets["organisation.branches"] = branches
+            if org.organisers is not None:  # an explicit number of organisers scales with the branches
+                sets["organisation.organisers"] = min(branches, max(1, round(org.organisers * branches / org.branches)))
         super().__init__(load_scenario(scenario_path(scenario), sets), seed=int(seed))
         self.choice = scenario
         self.latest: dict[str, float] = {}
