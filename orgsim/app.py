@@ -181,10 +181,11 @@ def _lines(model, series, ylabel, title, ylim=None):
         ax.set_ylabel(ylabel)
         if ylim:
             ax.set_ylim(*ylim)
-        else:
-            ax.set_ylim(bottom=0)
+        else:  # counts of persons: from zero, and never a fractional axis when nothing has happened yet
+            top = max(float(df[[c for c, *_ in series]].max().max()), 4.0)
+            ax.set_ylim(0, top * 1.12)
         ax.set_title(title, loc="left", fontsize=9)
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
+        ax.legend(loc="best", fontsize=7, frameon=False)
     return fig
 
 
