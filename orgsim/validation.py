@@ -221,3 +221,44 @@ def describe(x) -> str:
     return f"{q[0.5]:.3g} [{q[0.05]:.3g}, {q[0.95]:.3g}]"
 
 
+
+
+def measure_witnesses(scenario: Scenario, replicate: int, window: int = 8) -> dict[str, float] | None:
+    """SEP-3: replay a replicate and follow those who saw the first critic expelled (his branch
+    and his ties): their voiced-dissent share and mean private grievance in the ``window`` weeks
+    after the critique and before the expulsion, against the ``window`` weeks after it.
+    None when the critic was not expelled."""
+    from orgsim.model import OrgModel
+
+    model = OrgModel(scenario, seed=np.random.SeedSequence(scenario.seed, spawn_key=(0, replicate)))
+    start = event_week(scenario, "critique")
+    s = model.state
+    history: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    critic = expelled_week = None
+    while model.running and (expelled_week is None or model.week <= expelled_week + window):
+        model.step()
+        history.append((s.voicing.copy(), s.grievance.copy(), s.member.copy()))
+        if critic is None and model.critics and model.week > start:
+            critic = model.critics[0]
+        if critic is not None and expelled_week is None:
+            done = [e for e in model.events[-200:] if e[1] == "expelled" and e[2] == int(s.pid[critic])]
+            if done:
+                expelled_week = model.week - 1
+    if expelled_week is None:
+        return None
+    ties = model.adj.indices[model.adj.indptr[critic]:model.adj.indptr[critic + 1]]
+    saw = np.zeros(model.n, dtype=bool)
+    saw[ties] = True
+    saw |= s.branch == s.branch[critic]
+    saw[critic] = False
+    saw &= history[expelled_week][2]  # members when he was expelled
+    stay = saw & history[-1][2]  # ... and still members at the end of the window
+
+    def mean(weeks, which):
+        vals = [history[w][which][stay].mean() for w in weeks if 0 <= w < len(history)]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    before = range(max(start, expelled_week - window), expelled_week)
+    after = range(expelled_week + 1, expelled_week + 1 + window)
+    return {"witnesses": int(stay.sum()), "voiced_before": mean(before, 0), "voiced_after": mean(after, 0),
+            "grievance_before": mean(before, 1), "grievance_after": mean(after, 1)}
