@@ -259,12 +259,12 @@ class OrgModel(mesa.Model):
         v = x (1 if None) on the engaged members and 0 elsewhere. ``x`` may have one column per
         quantity (n, k). With ``among`` (ascending rows), v = x on those rows instead."""
         if among is not None:
-            rows = np.asarray(among)
-            v = np.ones(rows.size) if x is None else x[rows].astype(np.float64)
-            y = self.adj[rows].T @ v
+            src, dst, w, _ = out_ties(self.adj, np.asarray(among))
+            # grouped by destination, the terms come in ascending source order, as in adj @ v
+            y = np.bincount(dst, weights=w if x is None else w * x[src], minlength=self.n)
             if self.verify_caches:
-                full = np.zeros(self.n) if x is None else np.zeros(x.shape)
-                full[rows] = v
+                full = np.zeros(self.n)
+                full[among] = 1.0 if x is None else x[among]
                 assert np.array_equal(y, self.adj @ full), "tie_sum(among=...) differs from adj @ v"
             return y
         t = self._week_ties()
@@ -299,12 +299,7 @@ class OrgModel(mesa.Model):
     def out_ties(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(src, dst, weight, position) of every tie of the given rows (ascending), in CSR order;
         position indexes ``edges`` and ``adj.data``."""
-        ip = self.adj.indptr
-        start = ip[rows].astype(np.int64)
-        count = ip[rows + 1] - start
-        offset = np.cumsum(count) - count
-        pos = np.arange(int(count.sum())) + np.repeat(start - offset, count)
-        return np.repeat(rows, count), self.adj.indices[pos], self.adj.data[pos], pos
+        return out_ties(self.adj, rows)
 
     def tie_uniforms(self, pos: np.ndarray) -> np.ndarray:
         """``self.rng.random(len(edges))[pos]`` (pos ascending), leaving the generator in the same
@@ -453,10 +448,9 @@ class _Among:
         self.inside = np.zeros(self.n, dtype=bool)
         self.inside[rows] = True
         self.size = rows.size
-        sub = adj[rows][:, rows]  # keeps each row's column order
-        self.src = np.repeat(rows, np.diff(sub.indptr))
-        self.dst = rows[sub.indices]
-        self.w = sub.data
+        src, dst, w, _ = out_ties(adj, rows)
+        keep = np.flatnonzero(self.inside[dst])
+        self.src, self.dst, self.w = src[keep], dst[keep], w[keep]
         self.key = self.src * self.n + self.dst
 
     def add(self, rows: np.ndarray) -> None:
@@ -464,19 +458,39 @@ class _Among:
             return
         self.inside[rows] = True
         self.size += rows.size
-        out = self.adj[rows]
-        src = np.repeat(rows, np.diff(out.indptr))
-        keep = self.inside[out.indices]
-        src, dst, w = src[keep], out.indices[keep].astype(np.int64), out.data[keep]
-        back = ~np.isin(dst, rows)  # the other direction of ties to old rows (adj is symmetric)
-        src, dst, w = np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]), np.concatenate([w, w[back]])
+        src, dst, w, _ = out_ties(self.adj, rows)
+        keep = np.flatnonzero(self.inside[dst])
+        src, dst, w = src[keep], dst[keep], w[keep]
+        new = np.zeros(self.n, dtype=bool)
+        new[rows] = True
+        back = np.flatnonzero(~new[dst])  # the other direction of ties to rows already in (adj is symmetric)
+        src, dst, w = np.r_[src, dst[back]], np.r_[dst, src[back]], np.r_[w, w[back]]
         key = src * self.n + dst
         order = np.argsort(key)
         at = np.searchsorted(self.key, key[order])
-        self.key = np.insert(self.key, at, key[order])
-        self.src = np.insert(self.src, at, src[order])
-        self.dst = np.insert(self.dst, at, dst[order])
-        self.w = np.insert(self.w, at, w[order])
+        # merge, as np.insert would without its slow steps: new entry i lands at at[i] + i
+        total = self.key.size + key.size
+        new_to = at + np.arange(at.size)
+        is_old = np.ones(total, dtype=bool)
+        is_old[new_to] = False
+        old_to = np.flatnonzero(is_old)
+        merged = []
+        for old, add in ((self.key, key), (self.src, src), (self.dst, dst), (self.w, w)):
+            out = np.empty(total, dtype=old.dtype)
+            out[old_to] = old
+            out[new_to] = add[order]
+            merged.append(out)
+        self.key, self.src, self.dst, self.w = merged
 
     def ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.src, self.dst, self.w
+
+
+def out_ties(adj, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(src, dst, weight, position) of every tie of the given rows (ascending), in CSR order."""
+    ip = adj.indptr
+    start = ip[rows].astype(np.int64)
+    count = ip[rows + 1] - start
+    offset = np.cumsum(count) - count
+    pos = np.arange(int(count.sum())) + np.repeat(start - offset, count)
+    return np.repeat(rows, count), adj.indices[pos].astype(np.int64), adj.data[pos], pos
