@@ -45,8 +45,9 @@ def step(model: "OrgModel") -> None:
     m = model.engaged_rows  # indexing with rows is several times faster than with a mask
     s.efficacy[:] = efficacy(model)
     recent = (s.status == LEFT) & (s.left_week >= model.week - RECENT_WEEKS)
-    # = adj @ m and adj @ recent, over the ties of those rows only
-    engaged_ties, left_ties = model.tie_sum(), model.tie_sum(among=np.flatnonzero(recent))
+    # = adj @ m and adj @ recent at members (only member rows are used below), at the cost of
+    # members' ties and of the recent leavers' ties
+    engaged_ties, left_ties = model.member_tie_sum(), model.tie_sum(among=np.flatnonzero(recent))
     social = 1.0 - np.exp(-engaged_ties / COMRADES)
     left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(model.n), where=(engaged_ties + left_ties) > 0)
 

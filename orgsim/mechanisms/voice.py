@@ -30,7 +30,8 @@ def step(model: "OrgModel") -> None:
     m = model.engaged
     loyal = m & ((s.trust > LOYAL_TRUST) | (s.role != RANK_AND_FILE)) & ~s.voicing
     cols = np.stack([loyal, s.voicing & m, m], axis=1).astype(np.float64)
-    watchers, voicers, ties = model.tie_sum(cols).T  # = adj @ cols: every column is 0 off the engaged
+    # = adj @ cols at members (every column is 0 off the engaged; only engaged rows are used)
+    watchers, voicers, ties = model.member_tie_sum(cols).T
     model.watchers = watchers
     sev = severity(model.regime, prm)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
