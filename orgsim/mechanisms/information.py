@@ -56,7 +56,7 @@ def step(model: "OrgModel") -> None:
     for news in model.news:
         if not news.spreading:
             continue
-        exposure = model.tie_sum(news.knows & relays)  # = adj @ (knows & relays); relays are engaged
+        exposure = model.member_tie_sum(news.knows & relays)  # = adj @ (knows & relays) at members
         candidates = member & ~news.knows & (exposure > 0)
         if not candidates.any():
             news.idle_weeks += 1

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.agents import Member
 from orgsim.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ def step(model: "OrgModel") -> None:
 
 
 def join(model: "OrgModel", row: int) -> None:
-    from orgsim.agents import Member
-
     s = model.state
     s.status[row] = MEMBER
     s.joined[row] = model.week

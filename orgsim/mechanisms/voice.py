@@ -29,27 +29,33 @@ LOYAL_TRUST = 0.6
 
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.voice
-    m = model.engaged
-    loyal = m & ((s.trust > LOYAL_TRUST) | (s.role != RANK_AND_FILE)) & ~s.voicing
-    cols = np.stack([loyal, s.voicing & m, m], axis=1).astype(np.float64)
-    watchers, voicers, ties = model.tie_sum(cols).T  # = adj @ cols: every column is 0 off the engaged
-    model.watchers = watchers
+    # only engaged members take part: compute on their rows (e); everyone else stays silent
+    e = model.engaged_rows
+    voiced = s.voicing[e]
+    loyal = ((s.trust[e] > LOYAL_TRUST) | (s.role[e] != RANK_AND_FILE)) & ~voiced
+    cols = np.stack([loyal, voiced, np.ones(e.size, dtype=bool)], axis=1).astype(np.float64)
+    watchers, voicers, ties = model.member_tie_sum(cols, engaged_only=True).T  # = (adj @ cols)[e]
+    model.watchers = np.zeros(model.n)
+    model.watchers[e] = watchers
     sev = severity(model.regime, prm)
     if factions.legal(model):
         sev *= prm.tolerated_risk  # open debate: plain dissent is not charged (discipline)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
-    risk = (s.risk_aversion + s.fear) * sev * detect
-    share = np.divide(voicers, ties, out=np.zeros(model.n), where=ties > 0)
-    thr = s.threshold * (1.0 - prm.social_lowering * share)
-    net = s.grievance - risk
-    dissent = m & (s.grievance > thr)
-    keep = s.voicing & (net > 0.8 * thr)
-    critic = s.critic >= 0
-    recanted = s.fear > model.params.discipline.recant_fear
-    voicing = m & ((net > thr) | keep | critic) & ~recanted
-    new = np.flatnonzero(voicing & ~s.voicing)
-    s.voicing[:] = voicing
-    s.hidden[:] = dissent & ~voicing
+    fear, grievance = s.fear[e], s.grievance[e]
+    risk = (s.risk_aversion[e] + fear) * sev * detect
+    share = np.divide(voicers, ties, out=np.zeros(e.size), where=ties > 0)
+    thr = s.threshold[e] * (1.0 - prm.social_lowering * share)
+    net = grievance - risk
+    dissent = grievance > thr
+    keep = voiced & (net > 0.8 * thr)
+    critic = s.critic[e] >= 0
+    recanted = fear > model.params.discipline.recant_fear
+    voicing = ((net > thr) | keep | critic) & ~recanted
+    new = e[voicing & ~voiced]
+    s.voicing[:] = False
+    s.voicing[e] = voicing
+    s.hidden[:] = False
+    s.hidden[e] = dissent & ~voicing
     for row in new:
         model.agent_at[row].voice(f"grievance={s.grievance[row]:.2f}")
-    s.fear[model.engaged_rows] *= 1.0 - prm.fear_decay
+    s.fear[e] *= 1.0 - prm.fear_decay
