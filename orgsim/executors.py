@@ -16,6 +16,7 @@ from orgsim.errors import OrgsimError
 from orgsim.tasks import ignore_sigint
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def available_cores() -> int:
@@ -55,6 +56,10 @@ class LocalPool:
     """A spawn-based process pool (mesa sets spawn anyway); rebuilt when a worker dies."""
 
     def __init__(self, workers: int):
+        # One BLAS/OpenMP thread per worker process: N processes x N threads would oversubscribe the cores.
+        # Children inherit the environment at spawn; an explicit user setting is kept.
+        for var in THREAD_VARS:
+            os.environ.setdefault(var, "1")
         self.workers = workers
         self.generation = 0
         self._pool = self._new()

@@ -12,6 +12,8 @@ sweep is small, so that workers stay evenly loaded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -48,6 +50,11 @@ class SweepPlan:
     @property
     def n_runs(self) -> int:
         return len(self.points) * self.replicates
+
+    def points_digest(self) -> str:
+        """Fingerprint of the sampled points: resume refuses points drawn differently (other SALib, say)."""
+        text = json.dumps(self.points, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def estimate_seconds(scenario: Scenario) -> float:

@@ -18,9 +18,11 @@ from pathlib import Path
 import orgsim
 
 # Modules that do not affect what a run computes (paths relative to the package).
+# Sweep points are checked by content instead (plan.json holds their digest), so the code that
+# reads sweep files and samples points is left out too.
 FRONT_END = frozenset({
     "__main__.py", "cli.py", "app.py", "sweep.py", "executors.py", "sweepstore.py", "progress.py",
-    "analysis.py", "errors.py",
+    "analysis.py", "errors.py", "sweepfile.py", "sampling.py", "sensitivity.py",
 })
 FRONT_END_DIRS = ("plots/",)
 

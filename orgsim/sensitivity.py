@@ -143,6 +143,11 @@ def analyse(spec: SensitivitySpec, X: np.ndarray, runs: pd.DataFrame) -> pd.Data
     rows = []
     for output in spec.outputs:
         Y = point_means(runs, output, len(X))
+        if spec.method == "sobol" and np.ptp(Y) == 0:
+            # Variance shares of a constant output are undefined (SALib would divide by zero).
+            stats = ("S1", "ST")
+            rows += [(spec.method, output, name, stat, math.nan, math.nan) for name in prob["names"] for stat in stats]
+            continue
         if spec.method == "morris":
             from SALib.analyze import morris
 

@@ -106,6 +106,11 @@ def check_values(values: list) -> list:
     kinds = {bool if isinstance(v, bool) else (float if isinstance(v, (int, float)) else str) for v in values}
     if len(kinds) > 1:
         raise ValueError("values must all be of one kind (numbers, strings or true/false)")
+    seen = set()
+    for v in values:
+        if (type(v), v) in seen:
+            raise ValueError(f"repeats the value {v!r}")
+        seen.add((type(v), v))
     if any(isinstance(v, float) for v in values) and not any(isinstance(v, bool) for v in values):
         values = [float(v) for v in values]
     return values

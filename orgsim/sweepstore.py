@@ -4,7 +4,8 @@ Layout of DIR::
 
     sweep.toml          the resolved study (sensitivity.toml for a sensitivity analysis)
     versions.json       orgsim version and code fingerprint, mesa, numpy, ..., python
-    plan.json           runs per task, fixed at the first start so resume finds the same tasks
+    plan.json           digest of the points and runs per task, fixed at the first start so
+                        resume finds the same tasks
     parts/runs-NNNNNN.parquet, parts/timeseries-NNNNNN.parquet   one per finished task
     runs.parquet, points.csv, timeseries.parquet                 written when every task is done
 
@@ -33,7 +34,7 @@ from orgsim.provenance import versions
 PARTS = "parts"
 RUNS, TIMESERIES, POINTS = "runs.parquet", "timeseries.parquet", "points.csv"
 ROW_GROUP_RUNS = 65_536
-ROW_GROUP_TIMESERIES = 1_048_576
+ROW_GROUP_TIMESERIES = 131_072  # about 25 MB of all columns: bounds the merge's memory
 COMPRESSION = "zstd"
 OWNED = ("sweep.toml", "sensitivity.toml", "versions.json", "plan.json", RUNS, TIMESERIES, POINTS,
          "sensitivity.csv", "sensitivity.png", PARTS)
@@ -110,6 +111,11 @@ class SweepStore:
         changed = [f"{k} {stored.get(k)} there, {v} now" for k, v in versions().items() if stored.get(k) != v]
         if changed:
             return "was computed with other code or libraries (" + "; ".join(changed) + ")"
+        plan_file = self.out / "plan.json"
+        if plan_file.exists():
+            digest = json.loads(plan_file.read_text()).get("points")
+            if digest != self.plan.points_digest():
+                return "holds other sample points (the sampler drew them differently)"
         return None
 
     def clear(self) -> None:
@@ -131,7 +137,8 @@ class SweepStore:
                                   f"{self.plan.n_runs}); pass --force to start again")
             return sizes
         sizes = task_sizes(self.plan)
-        atomic_write(path, json.dumps({"task_sizes": sizes}, separators=(",", ":")) + "\n")
+        stored = {"points": self.plan.points_digest(), "task_sizes": sizes}
+        atomic_write(path, json.dumps(stored, separators=(",", ":")) + "\n")
         return sizes
 
     def part(self, kind: str, task_id: int) -> Path:

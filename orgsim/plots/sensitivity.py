@@ -20,30 +20,33 @@ BARS = {
 
 
 def index_chart(table: pd.DataFrame, path: Path, title: str = "") -> Path:
+    """Parameters ordered by the main index of the first output (largest at the top), shared by all panels."""
     method = table["method"].iloc[0]
     outputs = list(dict.fromkeys(table["output"]))
     bars = BARS[method]
-    first = table[table["statistic"] == bars[0][0]]
-    n_params = first["parameter"].nunique()
+    first = table[(table["statistic"] == bars[0][0]) & (table["output"] == outputs[0])].set_index("parameter")
+    order = first["value"].fillna(0).sort_values(kind="stable").index
+    y = np.arange(len(order))
+    height = 0.38
     with plt.rc_context(RC):
-        fig, axes = plt.subplots(1, len(outputs), figsize=(3.6 * len(outputs) + 1.6, 0.45 * n_params + 1.6),
-                                 squeeze=False, constrained_layout=True)
+        fig, axes = plt.subplots(1, len(outputs), figsize=(2.8 * len(outputs) + 2.4, 0.42 * len(order) + 1.5),
+                                 squeeze=False, sharey=True, constrained_layout=True)
         for ax, output in zip(axes[0], outputs):
             sub = table[table["output"] == output]
-            main = sub[sub["statistic"] == bars[0][0]].set_index("parameter")
-            order = main["value"].sort_values().index  # ascending: largest bar at the top
-            y = np.arange(len(order))
-            height = 0.38
             for k, (stat, label, colour) in enumerate(bars):
                 s = sub[sub["statistic"] == stat].set_index("parameter").reindex(order)
-                err = s["conf"].to_numpy()
-                ax.barh(y + (0.5 - k) * height, s["value"], height=height, color=colour, label=label,
+                err = s["conf"].to_numpy(dtype=float)
+                ax.barh(y + (k - 0.5) * -height, s["value"].fillna(0), height=height, color=colour, label=label,
                         xerr=None if np.all(np.isnan(err)) else np.nan_to_num(err),
                         error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": OKABE_ITO["black"]})
-            ax.set_yticks(y, order)
+            if sub["value"].isna().all():
+                ax.text(0.5, 0.5, "undefined\n(constant output)", transform=ax.transAxes, ha="center",
+                        va="center", color=OKABE_ITO["grey"])
             ax.set_title(output)
             ax.axvline(0, color=OKABE_ITO["grey"], lw=0.6)
-        axes[0][0].legend(loc="lower right", frameon=False)
+        axes[0][0].set_yticks(y, order)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
         if title:
             fig.suptitle(title)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.png")
