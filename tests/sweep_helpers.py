@@ -23,10 +23,11 @@ def failing_runner(scenario, seed):
 
 
 def linear_runner(scenario, seed):
-    """A fake model whose final_members depends on unity_of_thought only (plus replicate noise)."""
+    """A fake model whose outputs depend on unity_of_thought only (plus a little replicate noise)."""
     rng = np.random.default_rng(seed)
-    members = 1000.0 * scenario.regime.unity_of_thought + rng.normal(0.0, 1e-3)
-    summary = {"outcome": "stable", "final_members": members, "expulsions": 0}
+    unity = scenario.regime.unity_of_thought
+    members = 1000.0 * unity + rng.normal(0.0, 1e-3)
+    summary = {"outcome": "growth" if unity > 0.5 else "stable", "final_members": members, "expulsions": 0}
     return SimpleNamespace(summary=summary, timeseries=pd.DataFrame({"week": [0]}))
 
 
