@@ -56,6 +56,16 @@ def _report_sweep(report) -> None:
     print(f"wrote {report.out}")
 
 
+def _stop_on_sigterm() -> None:
+    """A batch system's SIGTERM (time limit) stops a sweep like Ctrl-C: finished parts are kept."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _interrupted(out) -> int:
     print(f"orgsim: interrupted; finished tasks are kept in {out}: run the same command again to resume",
           file=sys.stderr)
@@ -67,6 +77,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.sweep, replicates=args.replicates)
     out = Path(args.out) if args.out else default_out(plan)
+    _stop_on_sigterm()
     try:
         report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force)
     except KeyboardInterrupt:
@@ -78,6 +89,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from orgsim.sensitivity import run_sensitivity
 
+    _stop_on_sigterm()
     try:
         result = run_sensitivity(args.spec, method=args.method, out=args.out, workers=args.workers,
                                  scheduler=args.scheduler, force=args.force)

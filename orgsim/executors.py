@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 from orgsim.errors import OrgsimError
@@ -44,6 +45,9 @@ class Inline:
 
     def recover(self, exc: BaseException, generation: int) -> bool:
         return False
+
+    def check(self) -> None:
+        pass
 
     def close(self, cancel: bool = False) -> None:
         pass
@@ -84,11 +88,21 @@ class LocalPool:
             self.generation += 1
         return True
 
+    def check(self) -> None:
+        pass
+
     def pids(self) -> list[int]:
         return list(getattr(self._pool, "_processes", {}) or {})
 
     def close(self, cancel: bool = False) -> None:
+        """On cancel (Ctrl-C, an error) the running tasks are abandoned: stop their processes at once."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            for proc in processes:
+                proc.terminate()
+            for proc in processes:
+                proc.join(timeout=5)
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
@@ -98,6 +112,7 @@ class DaskCluster:
     """An existing Dask distributed cluster, reached through its scheduler."""
 
     generation = 0
+    REFRESH = 30.0
 
     def __init__(self, address: str):
         try:
@@ -111,18 +126,29 @@ class DaskCluster:
         except (OSError, TimeoutError, ValueError) as exc:
             raise OrgsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.executor = self.client.get_executor(pure=False)
+        self._threads, self._asked = 1, -float("inf")
 
     def submit(self, fn, arg) -> cf.Future:
         return self.executor.submit(fn, arg)
 
     def threads(self) -> int:
-        try:
-            return max(1, sum(self.client.nthreads().values()))
-        except Exception:  # noqa: BLE001 - a busy scheduler: assume one
-            return 1
+        """Worker threads in the cluster, asked again every ``REFRESH`` seconds (clusters grow and shrink)."""
+        now = time.monotonic()
+        if now - self._asked >= self.REFRESH:
+            self._asked = now
+            try:
+                self._threads = max(1, sum(self.client.nthreads().values()))
+            except Exception:  # noqa: BLE001 - a busy or lost scheduler: keep the last answer
+                pass
+        return self._threads
 
     def capacity(self) -> int:
         return 2 * self.threads()
+
+    def check(self) -> None:
+        if self.client.status in ("closing", "closed", "failed"):
+            raise OrgsimError(f"lost the Dask scheduler at {self.address}; finished tasks are saved: "
+                              "run the same command again to resume")
 
     def recover(self, exc: BaseException, generation: int) -> bool:
         from distributed import KilledWorker

@@ -101,9 +101,12 @@ def execute(tasks, executor, store: SweepStore, progress, on_task: Callable | No
             generation = executor.generation
             inflight[executor.submit(run_task, task)] = (task, generation)
 
+    stored = 0
     fill()
     while inflight:
         done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+        if not done:
+            executor.check()  # a lost Dask scheduler would otherwise leave us waiting forever
         for future in done:
             task, generation = inflight.pop(future)
             try:
@@ -113,10 +116,14 @@ def execute(tasks, executor, store: SweepStore, progress, on_task: Callable | No
                 if executor.recover(exc, generation) and attempts[task.task_id] < MAX_ATTEMPTS:
                     retry.append(task)
                     continue
+                if stored == 0:
+                    raise OrgsimError(f"workers keep failing and no task has succeeded ({type(exc).__name__}: "
+                                      f"{exc}); a script calling run_sweep needs `if __name__ == '__main__':`")
                 output = failed_output(task, f"task lost {attempts[task.task_id]} time(s): "
                                              f"{type(exc).__name__}: {exc}")
             _check_worker(output, executor)
             store.write_part(output)
+            stored += 1
             progress.advance(output["n_runs"], output["n_failed"])
             if on_task is not None:
                 on_task(output, executor)

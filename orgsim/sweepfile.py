@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import tomli_w
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
 from orgsim.errors import ScenarioError
@@ -88,14 +88,6 @@ def _spec_kind(value: Any) -> str | None:
     return None
 
 
-ParamSpec = Annotated[
-    Union[Annotated[list[Any], Tag("list")], Annotated[ParamRange, Tag("range")], Annotated[ParamBounds, Tag("bounds")]],
-    Discriminator(_spec_kind, custom_error_type="param_spec",
-                  custom_error_message="expected a list of values, a range {start, stop, step or num} "
-                                       "or bounds {low, high}"),
-]
-
-
 def check_values(values: list) -> list:
     """A value list: non-empty, scalars of one kind; ints mixed with floats become floats."""
     if not values:
@@ -106,14 +98,23 @@ def check_values(values: list) -> list:
     kinds = {bool if isinstance(v, bool) else (float if isinstance(v, (int, float)) else str) for v in values}
     if len(kinds) > 1:
         raise ValueError("values must all be of one kind (numbers, strings or true/false)")
-    seen = set()
-    for v in values:
-        if (type(v), v) in seen:
-            raise ValueError(f"repeats the value {v!r}")
-        seen.add((type(v), v))
     if any(isinstance(v, float) for v in values) and not any(isinstance(v, bool) for v in values):
         values = [float(v) for v in values]
+    seen = set()
+    for v in values:  # one kind only, so 1 and true cannot be confused here
+        if v in seen:
+            raise ValueError(f"repeats the value {v!r}")
+        seen.add(v)
     return values
+
+
+ParamSpec = Annotated[
+    Union[Annotated[list[Any], AfterValidator(check_values), Tag("list")],
+          Annotated[ParamRange, Tag("range")], Annotated[ParamBounds, Tag("bounds")]],
+    Discriminator(_spec_kind, custom_error_type="param_spec",
+                  custom_error_message="expected a list of values, a range {start, stop, step or num} "
+                                       "or bounds {low, high}"),
+]
 
 
 def flatten(table: Any, spec_leaves: bool) -> Any:
@@ -208,11 +209,6 @@ class SweepFile(StudyFile):
     parameters: dict[str, ParamSpec] = Field(description="Parameters to vary, by dotted scenario key.")
     sampler: Literal["grid", "random", "lhs"] = Field("grid", description="Full grid, random sampling or Latin hypercube.")
     samples: int | None = Field(None, ge=1, le=10_000_000, description="Points drawn by the random and lhs samplers.")
-
-    @field_validator("parameters")
-    @classmethod
-    def _values(cls, params: dict) -> dict:
-        return {k: check_values(v) if isinstance(v, list) else v for k, v in params.items()}
 
     @model_validator(mode="after")
     def _sampler(self) -> "SweepFile":
