@@ -278,7 +278,7 @@ def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
         base_path = (path.parent / study.base)
         raw, label = read_toml(base_path), f"base {study.base}"
     data = apply_overrides(raw, study.set, source=f"{path}: set")
-    validate(data, f"{path}: {label}")
+    validate(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
     return data, label
 
 

@@ -212,6 +212,13 @@ def test_changed_sweep_in_existing_folder_is_refused_unless_forced(reference, tm
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--force"]) == 0
     assert len(pd.read_parquet(out / "runs.parquet")) == 12
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--replicates", "2"]) == 2
+    # results computed by other model code are not mixed with new ones either
+    versions = json.loads((out / "versions.json").read_text())
+    versions["orgsim_source"] = "0123456789abcdef"
+    (out / "versions.json").write_text(json.dumps(versions))
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    assert "was computed with other code or libraries (orgsim_source 0123456789abcdef there" in capsys.readouterr().err
 
 
 MEMORY_SCRIPT = """

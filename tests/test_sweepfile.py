@@ -141,3 +141,14 @@ def test_invalid_point_is_a_scenario_error(tmp_path):
     path = write_sweep(tmp_path, parameters='"network.within_degree" = [4.0, 500.0]\n')
     with pytest.raises(ScenarioError, match=r"point 1 of 2: network\.within_degree = 500\.0"):
         check_points(load_plan(path))
+
+
+def test_lhs_sweep_file_draws_the_asked_number_of_points(tmp_path):
+    path = write_sweep(tmp_path, extra="sampler = 'lhs'\nsamples = 12",
+                       parameters='"regime.unity_of_thought" = { low = 0.1, high = 0.9 }\n'
+                                  '"regime.voting" = ["slate", "individual"]\n')
+    plan = load_plan(path)
+    check_points(plan)
+    u = [p["regime.unity_of_thought"] for p in plan.points]
+    assert len(u) == 12 and all(0.1 <= x <= 0.9 for x in u)
+    assert sorted(p["regime.voting"] for p in plan.points) == ["individual"] * 6 + ["slate"] * 6
