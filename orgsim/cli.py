@@ -1,4 +1,4 @@
-"""The command line: ``orgsim run | ...``. Thin: parse, call, report.
+"""The command line: ``orgsim run | sweep | sensitivity``. Thin: parse, call, report.
 
 Errors the user can fix are reported as one short message on stderr (exit status 2);
 Ctrl-C exits with status 130 and leaves no half-written output.
@@ -105,6 +105,86 @@ def _add_plot_parsers(sub) -> None:
     v.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
     v.set_defaults(func=cmd_viz)
 
+# --------------------------------------------------------------------------- sweeps (orgsim/sweep.py)
+def _report_sweep(report) -> None:
+    rate = f", {report.runs_per_second:.1f} runs/s on {report.executor}" if report.computed else ""
+    print(f"{report.runs} runs, {report.failed} failed; computed {report.computed} in {report.seconds:.1f} s{rate}")
+    print(f"wrote {report.out}")
+
+
+def _stop_on_sigterm() -> None:
+    """A batch system's SIGTERM (time limit) stops a sweep like Ctrl-C: finished parts are kept."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _interrupted(out) -> int:
+    print(f"orgsim: interrupted; finished tasks are kept in {out}: run the same command again to resume",
+          file=sys.stderr)
+    return 130
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from orgsim.sweep import default_out, load_plan, run_sweep
+
+    plan = load_plan(args.sweep, replicates=args.replicates)
+    out = Path(args.out) if args.out else default_out(plan)
+    _stop_on_sigterm()
+    try:
+        report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
+                           charts=not args.no_charts)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    _report_sweep(report)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from orgsim.sensitivity import run_sensitivity
+
+    _stop_on_sigterm()
+    try:
+        result = run_sensitivity(args.spec, method=args.method, out=args.out, workers=args.workers,
+                                 scheduler=args.scheduler, force=args.force)
+    except KeyboardInterrupt:
+        return _interrupted(args.out or "its output folder")
+    _report_sweep(result["report"])
+    print(f"wrote {result['csv']} and {result['png']}")
+    return 0
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+                        "(default: $DASK_SCHEDULER_ADDRESS when --workers is not given)")
+    p.add_argument("--force", action="store_true", help="discard results already in the output folder and start again")
+    p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html (faster)")
+
+
+def _add_sweep_parsers(sub) -> None:
+    s = sub.add_parser("sweep", help="run many seeded replicates over a parameter grid or sample",
+                       description="Run a sweep file: every point x replicates, in parallel, resumable "
+                                   "(re-run the same command after an interruption). See docs/sweeps.md.")
+    s.add_argument("sweep", help="sweep file (TOML)")
+    s.add_argument("--out", help="output folder (default results/<sweep name>/)")
+    s.add_argument("--replicates", type=int, help="replicates per point (overrides the sweep file's)")
+    _add_engine_options(s)
+    s.set_defaults(func=cmd_sweep)
+
+    a = sub.add_parser("sensitivity", help="Morris or Sobol sensitivity analysis (SALib)",
+                       description="Sample parameters within bounds, run the samples through the sweep engine, "
+                                   "write sensitivity.csv and sensitivity.png. See docs/sweeps.md.")
+    a.add_argument("spec", help="sensitivity spec (TOML)")
+    a.add_argument("--method", choices=("morris", "sobol"), help="method (overrides the spec's; default morris)")
+    a.add_argument("--out", help="output folder (default results/<name>-<method>/)")
+    _add_engine_options(a)
+    a.set_defaults(func=cmd_sensitivity)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orgsim", description="Agent-based simulation of left political organisations.")
@@ -123,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
     r.set_defaults(func=cmd_run)
     _add_plot_parsers(sub)
+
+    _add_sweep_parsers(sub)
     return p
 
 

@@ -12,7 +12,7 @@ from orgsim.mechanisms import (convention, discipline, dissolution, exit, factio
 from orgsim.mechanisms.information import News, publish
 from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
 
-from conftest import mask, small_model
+from helpers import mask, small_model
 
 
 def members(m):

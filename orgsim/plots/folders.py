@@ -197,8 +197,38 @@ class SweepFolder:
             return None
         return int(runs.groupby(self.point_col).size().median())
 
-    def timeseries(self) -> pd.DataFrame | None:
-        return _read_table(self.timeseries_path) if self.timeseries_path else None
+    def timeseries(self, points: list[int] | None = None, max_replicates: int | None = None,
+                   columns: list[str] | None = None) -> pd.DataFrame | None:
+        """The kept time series; with ``points`` / ``max_replicates`` only those rows are read (a
+        Parquet filter), so charts of a large sweep do not load all of it."""
+        if not self.timeseries_path:
+            return None
+        if self.timeseries_path.suffix != ".parquet" or (points is None and max_replicates is None):
+            return _read_table(self.timeseries_path)
+        filters = []
+        if points is not None:
+            filters.append(("point", "in", [int(p) for p in points]))
+        if max_replicates is not None:
+            filters.append(("replicate", "<", int(max_replicates)))
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(self.timeseries_path).names)
+            columns = [c for c in columns if c in present]
+        try:
+            return pd.read_parquet(self.timeseries_path, filters=filters, columns=columns)
+        except (ValueError, OSError, KeyError) as exc:
+            raise OrgsimError(f"{self.timeseries_path}: cannot read: {exc.__class__.__name__}") from None
+
+    def timeseries_points(self) -> list[int]:
+        """The points that have kept time series (reads one column only)."""
+        if not self.timeseries_path:
+            return []
+        if self.timeseries_path.suffix == ".parquet":
+            col = pd.read_parquet(self.timeseries_path, columns=["point"])["point"]
+        else:
+            col = _read_table(self.timeseries_path)["point"]
+        return sorted(int(p) for p in col.unique())
 
 
 def _detect_params(folder: Path, table: pd.DataFrame) -> list[str]:

@@ -23,6 +23,7 @@ RUN_KINDS = ("run", "network")
 MULTI_KINDS = ("replicates", "compare")
 SWEEP_KINDS = ("phase", "outcomes", "metrics", "sensitivity", "replicates")
 KINDS = ("auto", "run", "network", "replicates", "compare", "phase", "outcomes", "metrics", "sensitivity")
+MAX_BAND_REPLICATES = 30  # 5-95% bands from 30 replicates per point; more costs memory, not insight
 MAX_POINTS = 6  # bands per point: more than this is unreadable on one chart
 
 
@@ -189,14 +190,14 @@ def point_labels(sweep: SweepFolder) -> dict:
 
 
 def sweep_bands_long(sweep: SweepFolder, points: list[int] | None = None) -> pd.DataFrame | None:
-    ts = sweep.timeseries()
-    if ts is None or ts.empty:
+    if not sweep.timeseries_path:
         return None
-    pcol = next((c for c in ("point", "point_id") if c in ts.columns), None)
-    rcol = next((c for c in ("replicate", "rep") if c in ts.columns), None)
-    if pcol is None or rcol is None or "week" not in ts.columns:
-        raise OrgsimError(f"{sweep.timeseries_path}: expected point, replicate and week columns")
-    all_points = sorted(ts[pcol].unique())
+    try:
+        all_points = sweep.timeseries_points()
+    except KeyError:
+        raise OrgsimError(f"{sweep.timeseries_path}: expected point, replicate and week columns") from None
+    if not all_points:
+        return None
     if points:
         missing = [p for p in points if p not in set(all_points)]
         if missing:
@@ -207,6 +208,14 @@ def sweep_bands_long(sweep: SweepFolder, points: list[int] | None = None) -> pd.
         chosen = [all_points[round(i * step)] for i in range(MAX_POINTS)]
     else:
         chosen = all_points
+    # bands need a few dozen replicates at most: read only those rows of the chosen points
+    from orgsim.plots.replicates import METRICS
+
+    wanted = ["point", "replicate", "week", "date", *(m for m, _, _ in METRICS)]
+    ts = sweep.timeseries(points=chosen, max_replicates=MAX_BAND_REPLICATES, columns=wanted)
+    pcol, rcol = "point", "replicate"
+    if ts is None or ts.empty or rcol not in ts.columns or "week" not in ts.columns:
+        raise OrgsimError(f"{sweep.timeseries_path}: expected point, replicate and week columns")
     labels = point_labels(sweep)
     long = ts[ts[pcol].isin(chosen)].copy()
     long["group"] = long[pcol].map(lambda p: f"point {p}: {labels.get(int(p), '')}".rstrip(": "))

@@ -6,7 +6,7 @@ import pytest
 
 from orgsim.validation import measure_growth
 
-from conftest import reps, share
+from pattern_helpers import reps, share
 
 GROW = "scenarios/open_growth.toml"
 BASE = "scenarios/baseline.toml"

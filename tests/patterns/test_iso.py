@@ -6,7 +6,7 @@ import statistics
 from orgsim.validation import (measure_convention, measure_iso_decade, measure_iso_faction,
                                measure_revelation)
 
-from conftest import reps, share
+from pattern_helpers import reps, share
 
 ISO = "scenarios/iso_2019.toml"
 CF = "scenarios/iso_2019_counterfactual.toml"

@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 from orgsim.scenario import load_scenario
 from orgsim.validation import measure_band, measure_discipline, measure_witnesses
 
-from conftest import N, reps, share
+from pattern_helpers import N, reps, share
 
 SEP = "scenarios/sep_2021.toml"
 CF = "scenarios/sep_2021_counterfactual.toml"
