@@ -2,8 +2,8 @@
 
 An agent holds no numeric state of its own: its attributes are views onto its row of the
 model's :class:`~orgsim.state.State` arrays, which the weekly mechanisms update in bulk.
-Its methods carry the discrete, rare actions (voice, charge, suspend, expel, join a faction,
-resign, vote), each of which logs an event.
+Its methods carry the discrete, rare actions (voice, charge, censure, suspend, expel, join or
+leave a faction, resign, split away), each of which logs an event.
 """
 
 from __future__ import annotations
@@ -116,9 +116,6 @@ class Person(mesa.Agent):
 
     def split_away(self, detail: str = "") -> None:
         self._depart("split_departures")
-
-    def vote(self, yes_probability: float) -> bool:
-        return bool(self.model.rng.random() < yes_probability)
 
     def _depart(self, flow: str) -> None:
         s = self.model.state

@@ -37,6 +37,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)
     out = Path(args.out) if args.out else default_out_dir(scenario)
     check_out_dir(out, args.force)
+    print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
+          f"{scenario.weeks} weeks", flush=True)
     t0 = time.perf_counter()
     result = simulate(scenario)
     t1 = time.perf_counter()
@@ -77,8 +79,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def _add_plot_parsers(sub) -> None:
-    from orgsim.plots.make import KINDS
-    from orgsim.plots.network import COLOR_BY
+    from orgsim.plots import COLOR_BY, KINDS
 
     p = sub.add_parser("plot", help="charts of a run folder, several run folders, or a sweep folder",
                        description="Draw charts. One run folder: overview and network snapshots. Several run "
@@ -209,9 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except OrgsimError as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)

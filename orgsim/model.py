@@ -422,8 +422,6 @@ class OrgModel(mesa.Model):
         if old_lost:
             self.state.discredit *= 0.5
 
-    def reassign_region_if_needed(self, row: int, was: int) -> None:
-        """An organiser elected to the leadership leaves his post vacant (no replacement)."""
 
     def dissolve(self) -> None:
         self.dissolved = True

@@ -162,8 +162,9 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path):
     p.write_text('name = "long"\nweeks = 10000\n[organisation]\nmembers = 4000\nbranches = 40\n')
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "orgsim", "run", str(p), "--out", str(out)],
-                            stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("running long")  # the run has started
+    time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

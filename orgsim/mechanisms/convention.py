@@ -176,7 +176,6 @@ def _install(model: "OrgModel", seats: np.ndarray, elected: np.ndarray) -> None:
             change_role(model, agent, LEADER)
             model.log("elected", model.agent_at[row], "organiser" if was == ORGANISER else "")
             s.popularity[row] = model.rng.normal(0.0, model.params.convention.popularity_sd)
-            model.reassign_region_if_needed(row, was)
 
 
 def _vote_proposal(model: "OrgModel", proposal, delegates: np.ndarray, appr: np.ndarray) -> None:

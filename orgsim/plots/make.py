@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from orgsim.plots import KINDS
 from orgsim.errors import OrgsimError
 from orgsim.plots.folders import RunFolder, SweepFolder, folder_kind, read_run, read_sweep
 from orgsim.plots.style import FORMATS, save, slug
@@ -22,7 +23,6 @@ from orgsim.plots.style import FORMATS, save, slug
 RUN_KINDS = ("run", "network")
 MULTI_KINDS = ("replicates", "compare")
 SWEEP_KINDS = ("phase", "outcomes", "metrics", "sensitivity", "replicates")
-KINDS = ("auto", "run", "network", "replicates", "compare", "phase", "outcomes", "metrics", "sensitivity")
 MAX_BAND_REPLICATES = 30  # 5-95% bands from 30 replicates per point; more costs memory, not insight
 MAX_POINTS = 6  # bands per point: more than this is unreadable on one chart
 

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from orgsim.plots import COLOR_BY
 from orgsim.errors import OrgsimError
 from orgsim.plots.style import (CYCLE, OKABE_ITO, POSITION_CMAP, ROLE_COLOURS, new_figure, styled)
 from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, ROLE_NAMES
 
-COLOR_BY = ("position", "faction", "role")
 MAX_NODES = 2000
 POSITION_RANGE = (0.2, 0.8)
 FIELDS = ("pos", "faction", "role", "status", "branch", "voicing", "hidden", "trust")
