@@ -222,7 +222,7 @@ def test_changed_sweep_in_existing_folder_is_refused_unless_forced(reference, tm
 
 
 MEMORY_SCRIPT = """
-import json, resource, sys
+import json, sys
 import psutil
 import sweep_helpers
 from orgsim.sweep import load_plan, run_sweep
@@ -234,7 +234,10 @@ def main():
     # charts=False: this probes the streaming of results, not chart rendering
     run_sweep(plan, sys.argv[2], workers=2, show_progress=False, log=lambda *a: None, charts=False,
               runner=sweep_helpers.big_timeseries_runner, on_task=lambda o, e: rss.append(proc.memory_info().rss))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM: this process's own peak. ru_maxrss would not do: on Linux it survives exec, so it
+    # reports the forking parent's (pytest's) size when that is larger.
+    status = open("/proc/self/status").read()
+    peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
     print(json.dumps({"rss": rss, "peak": peak}))
 
 if __name__ == "__main__":
