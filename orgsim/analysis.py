@@ -39,7 +39,6 @@ def point_table(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     """One row per point: parameters, run counts, outcome probabilities, median and 5-95 % of main metrics."""
     ok = runs["error"].isna()
     good = runs[ok]
-    groups = good.groupby("point", sort=True)
     out = runs.groupby("point", sort=True)[params].first() if params else pd.DataFrame(index=sorted(runs["point"].unique()))
     out["runs"] = runs.groupby("point", sort=True).size()
     out["failed"] = (~ok).groupby(runs["point"]).sum()

@@ -371,16 +371,19 @@ class Scenario(Strict):
 
 
 # --------------------------------------------------------------------------- loading and errors
-def _loc(loc: tuple) -> str:
+def _event_tag(loc: tuple, i: int) -> bool:
+    """pydantic's discriminator tag after an event's index adds nothing for the reader."""
+    return i > 0 and isinstance(loc[i - 1], int) and loc[i] in EVENT_KINDS
+
+
+def _loc(loc: tuple, is_tag) -> str:
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in EVENT_KINDS and out.endswith("]"):
-            continue  # pydantic's discriminator tag adds nothing for the reader
-        else:
+        elif not is_tag(loc, i):
             out += ("." if out else "") + str(part)
-    return out or "(top level)"
+    return out
 
 
 def _short(value: Any) -> str:
@@ -388,21 +391,24 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def format_validation_error(source: str, err: ValidationError) -> str:
-    """One short line per problem: file, key path, value and what is allowed."""
+def format_validation_error(source: str, err: ValidationError, *, docs: str = "docs/scenario-reference.md",
+                            is_tag=_event_tag, kinds: tuple[str, ...] = EVENT_KINDS) -> str:
+    """One short line per problem: file, key path, value and what is allowed (shared by the
+    scenario and sweep file formats; ``is_tag`` drops discriminator tags from key paths)."""
     lines = []
     for e in err.errors(include_url=False)[:5]:
-        loc = _loc(e["loc"])
-        msg = e["msg"]
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check spelling; see docs/scenario-reference.md)"
+            msg = f"unknown key (check spelling; see {docs})"
         elif e["type"] == "missing":
             msg = "required key is missing"
         elif e["type"] == "union_tag_invalid":
-            msg = f"unknown event kind; allowed: {', '.join(EVENT_KINDS)}"
+            msg = f"unknown kind; allowed: {', '.join(kinds)}"
+        if not e["loc"]:
+            lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
+            continue
         value = "" if e["type"] == "missing" else f" = {_short(e.get('input'))}"
-        msg = msg.removeprefix("Value error, ")
-        lines.append(f"{source}: {loc}{value}: {msg}")
+        lines.append(f"{source}: {_loc(e['loc'], is_tag)}{value}: {msg}")
     more = len(err.errors()) - len(lines)
     if more > 0:
         lines.append(f"{source}: ... and {more} more problem(s)")

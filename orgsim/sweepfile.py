@@ -24,7 +24,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 
 from orgsim.errors import ScenarioError
 from orgsim.observe import COLUMNS
-from orgsim.scenario import NAME_RE, apply_overrides, read_toml, validate
+from orgsim.scenario import NAME_RE, apply_overrides, format_validation_error, read_toml, validate
 
 SPEC_KEYS = {"start", "stop", "step", "num", "low", "high", "log", "integer"}
 # Scenario keys a sweep must not vary: the sweep's own seeding replaces the scenario seed.
@@ -226,41 +226,14 @@ class SweepFile(StudyFile):
 
 
 # --------------------------------------------------------------------------- errors and loading
-def _loc(loc: tuple) -> str:
-    out = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif i >= 2 and loc[0] == "parameters" and part in SPEC_TAGS:
-            continue  # the discriminator's tag adds nothing for the reader
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _spec_tag(loc: tuple, i: int) -> bool:
+    """The tag of a parameter spec (list, range, bounds) adds nothing for the reader."""
+    return i >= 2 and loc[0] == "parameters" and loc[i] in SPEC_TAGS
 
 
 def format_error(source: str, err: ValidationError) -> str:
     """One short line per problem: file, key path, value and what is allowed."""
-    lines = []
-    for e in err.errors(include_url=False)[:5]:
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key (check spelling; see {DOCS})"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
-        if not e["loc"]:
-            lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
-            continue
-        value = "" if e["type"] == "missing" else f" = {_short(e.get('input'))}"
-        lines.append(f"{source}: {_loc(e['loc'])}{value}: {msg}")
-    more = len(err.errors()) - len(lines)
-    if more > 0:
-        lines.append(f"{source}: ... and {more} more problem(s)")
-    return "\n".join(lines)
+    return format_validation_error(source, err, docs=DOCS, is_tag=_spec_tag, kinds=SPEC_TAGS)
 
 
 def parse_study(model: type[StudyFile], data: dict, source: str):

@@ -4,9 +4,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 import orgsim
 from orgsim.model import OrgModel
 from orgsim.scenario import apply_overrides, validate
@@ -26,11 +23,6 @@ def small_model(seed: int = 0, **sets) -> OrgModel:
 
 
 
-
-def mask(model, rows):
-    m = np.zeros(model.n, dtype=bool)
-    m[rows] = True
-    return m
 
 
 def subprocess_env() -> dict:

@@ -10,9 +10,9 @@ import pytest
 from orgsim.mechanisms import (convention, discipline, dissolution, exit, factions, grievance, influence,
                                information, recruitment, voice)
 from orgsim.mechanisms.information import News, publish
-from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
+from orgsim.state import MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
 
-from helpers import mask, small_model
+from helpers import small_model
 
 
 def members(m):

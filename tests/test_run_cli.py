@@ -1,12 +1,10 @@
 """`orgsim run`: outputs, determinism, conservation, and every error path."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -27,7 +27,7 @@ def test_baseline_file_is_valid():
     ({"name": "x", "regime": {"votin": "slate"}}, "regime.votin", "unknown key"),
     ({"name": "x", "weeks": "many"}, "weeks = 'many'", "valid integer"),
     ({"name": "x", "weeks": 10, "events": [{"kind": "scandal", "week": 12}]}, "events", "outside the horizon"),
-    ({"name": "x", "events": [{"kind": "purge", "week": 1}]}, "events[0]", "unknown event kind"),
+    ({"name": "x", "events": [{"kind": "purge", "week": 1}]}, "events[0]", "unknown kind"),
     ({"name": "x", "events": [{"kind": "scandal", "date": "2020-01-01"}]}, "events", "no start_date"),
     ({"name": "../evil"}, "name", "no '..'"),
     ({"name": "/etc/x"}, "name", "letters, digits"),

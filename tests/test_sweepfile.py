@@ -1,11 +1,10 @@
 """Sweep files: parameter specs, samplers, and one clear message for every mistake."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import BASELINE, write_sweep
+from helpers import write_sweep
 from orgsim.cli import main
 from orgsim.errors import ScenarioError
 from orgsim.plan import check_points

@@ -47,7 +47,7 @@ def _procedure_weeks(model: "OrgModel", mean: float, stages: int) -> int:
 
 def step(model: "OrgModel") -> None:
     cap = PENALTY_LEVEL[model.regime.dissent_penalty]
-    s, prm = model.state, model.params.discipline
+    s = model.state
     if cap > 0:
         _detect(model)
     due = np.flatnonzero(model.state.member & (s.hearing_week != NEVER) & (s.hearing_week <= model.week))

@@ -6,7 +6,6 @@ threshold is stated in the test; none is a number that a scenario or the code se
 
 from functools import lru_cache
 
-import pytest
 
 from orgsim.validation import run_replicates
 
