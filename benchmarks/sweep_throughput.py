@@ -1,6 +1,7 @@
 """Sweep throughput: runs per second with 1 and 2 local workers and a local Dask cluster.
 
     python benchmarks/sweep_throughput.py scenarios/sweeps/smoke.toml [more sweep or sensitivity files]
+        [--replicates N]
 
 Each sweep is computed from scratch into a temporary folder once per executor. Reported per row:
 runs per second (runs / wall time of ``run_sweep``, worker start-up included, as a user sees it);
@@ -21,20 +22,20 @@ import tomllib
 from pathlib import Path
 
 
-def load(path: str):
-    """A sweep file, or a sensitivity spec (its sample points run as a sweep)."""
+def load(path: str, replicates: int | None = None):
+    """A sweep file (replicates overridden if asked), or a sensitivity spec (its sample points run as a sweep)."""
     from orgsim.sensitivity import build_plan, load_spec
     from orgsim.sweep import load_plan
 
     if "output" in tomllib.loads(Path(path).read_text()):
         return build_plan(*load_spec(path), path)[0]
-    return load_plan(path)
+    return load_plan(path, replicates)
 
 
-def measure(path: str, out: Path, **executor) -> dict:
+def measure(path: str, out: Path, replicates: int | None, **executor) -> dict:
     from orgsim.sweep import run_sweep
 
-    plan = load(path)
+    plan = load(path, replicates)
     tasks = []
     t0 = time.perf_counter()
     report = run_sweep(plan, out, force=True, show_progress=False, log=lambda *a: None,
@@ -50,6 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("sweeps", nargs="+")
     ap.add_argument("--dask-workers", type=int, default=2)
+    ap.add_argument("--replicates", type=int, help="replicates per point of the sweep files (to shorten long ones)")
     args = ap.parse_args()
     from distributed import LocalCluster
 
@@ -63,7 +65,7 @@ def main() -> None:
         for path in args.sweeps:
             files = set()
             for k, (name, executor) in enumerate(executors):
-                m = measure(path, Path(tmp) / f"{Path(path).stem}-{k}", **executor)
+                m = measure(path, Path(tmp) / f"{Path(path).stem}-{k}", args.replicates, **executor)
                 files.add(m["bytes"])
                 print(f"| {Path(path).name} | {m['runs']} | {name} | {m['rate']:.2f} | {m['cpu_per_run']:.3f} | "
                       f"{m['core_share']:.2f} | {m['load']:.1f} |", flush=True)
