@@ -109,7 +109,7 @@ def rows_table(rows: list[dict]) -> pa.Table:
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run a task's runs; return Parquet bytes of its rows (and kept time series) and a provenance stamp."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rows, series, failed = run_rows(task)
     out = {
         "task_id": task.task_id,
@@ -119,6 +119,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "n_failed": failed,
         "versions": versions(),
         "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,  # wall minus this is time the worker waited for a core
     }
     if series:
         out["timeseries"] = to_parquet_bytes(pa.concat_tables(series, promote_options="permissive"))
