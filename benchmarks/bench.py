@@ -172,14 +172,24 @@ def sweep(workers: int) -> dict:
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             return {"workers": workers, "error": (p.stderr or p.stdout)[-500:]}
-        return {"workers": workers, "wall_s": wall, "stdout_tail": p.stdout.strip().splitlines()[-1:]}
+        out = {"workers": workers, "wall_s": wall, "stdout_tail": p.stdout.strip().splitlines()[-1:]}
+        try:  # best effort: the number of runs, if the sweep stores one row per run in runs.parquet
+            import pyarrow.parquet as pq
+
+            out["runs"] = pq.ParquetFile(Path(tmp) / "out" / "runs.parquet").metadata.num_rows
+            out["runs_per_s"] = out["runs"] / wall
+        except Exception:
+            pass
+        return out
 
 
 def sweep_available() -> str | None:
     """None if the sweep engine can be benchmarked, else why not."""
-    probe = subprocess.run([sys.executable, "-c", "import orgsim.sweep"], env=_env(), cwd=ROOT, capture_output=True)
-    if probe.returncode != 0:
-        return "orgsim.sweep is not importable (the sweep engine is not on this branch yet)"
+    probe = subprocess.run([sys.executable, "-c", "import orgsim.sweep as s; print(s.__file__)"], env=_env(), cwd=ROOT,
+                           capture_output=True, text=True)
+    # an editable install of another checkout may supply a module this tree lacks: it must be this tree's
+    if probe.returncode != 0 or not Path(probe.stdout.strip()).resolve().is_relative_to(ROOT):
+        return "orgsim.sweep is not importable from this tree (the sweep engine is not on this branch yet)"
     if not SMOKE.exists():
         return f"{SMOKE.relative_to(ROOT)} not found"
     return None
@@ -272,7 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             res["sweep"] = [sweep(1), sweep(2)]
             print(f"\nsweep {SMOKE.relative_to(ROOT)}:")
             for s in res["sweep"]:
-                print(f"  --workers {s['workers']}: " + (f"{s['wall_s']:.2f} s wall" if "wall_s" in s else f"failed: {s['error']}"))
+                if "wall_s" not in s:
+                    print(f"  --workers {s['workers']}: failed: {s['error']}")
+                    continue
+                rate = f", {s['runs']} runs, {s['runs_per_s']:.1f} runs/s" if "runs" in s else ""
+                print(f"  --workers {s['workers']}: {s['wall_s']:.2f} s wall{rate}")
             if all("wall_s" in s for s in res["sweep"]):
                 print(f"  speed-up with 2 workers: {res['sweep'][0]['wall_s'] / res['sweep'][1]['wall_s']:.2f}x")
 
