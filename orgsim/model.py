@@ -39,6 +39,8 @@ SCHEDULE = (
     ("dissolution", dissolution.step),
 )
 INITIAL_LINE = 0.5
+# tie_sum extracts the engaged members' ties (once a week) only for networks with more ties than this
+EXTRACT_TIES = 1_000_000
 # tie_uniforms draws every uniform when at least one tie in this many is needed (jumping ahead is then slower)
 JUMP_RATIO = 400
 
@@ -269,6 +271,12 @@ class OrgModel(mesa.Model):
                 full[among] = 1.0 if x is None else x[among]
                 assert np.array_equal(y, self.adj @ full), "tie_sum(among=...) differs from adj @ v"
             return y
+        if self.adj.nnz < EXTRACT_TIES:
+            # small network: the product over every tie costs less than extracting members' ties
+            m = self.engaged
+            if x is None:
+                return self.adj @ m.astype(np.float64)
+            return self.adj @ np.where(m if x.ndim == 1 else m[:, None], x, 0.0).astype(np.float64, copy=False)
         t = self._week_ties()
         eng = self.engaged[t.rows]
         if x is None:
@@ -495,7 +503,7 @@ class _MemberTies:
     (the terms left out are zeros, which do not change a sum that started at +0)."""
 
     def __init__(self, adj, rows: np.ndarray):
-        self.adj, self.n, self.version, self._src = adj, adj.shape[0], None, None
+        self.adj, self.n, self.version, self._src, self.csr = adj, adj.shape[0], None, None, None
         self.inside = np.zeros(self.n, dtype=bool)
         self.inside[rows] = True
         self.size = rows.size
@@ -506,7 +514,12 @@ class _MemberTies:
     def _set(self, count: np.ndarray, dst: np.ndarray, w: np.ndarray) -> None:
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(count, out=indptr[1:])
-        self.csr = sp.csr_matrix((w, dst, indptr), shape=(self.n, self.n), copy=False)
+        if getattr(self, "csr", None) is None:
+            self.csr = sp.csr_matrix((w, dst, indptr), shape=(self.n, self.n))
+        else:
+            # swap in the new arrays: building a new matrix checks its arguments at some cost
+            itype = self.csr.indices.dtype
+            self.csr.indptr, self.csr.indices, self.csr.data = indptr.astype(itype), dst.astype(itype), w
         self.count, self._src = count, None
 
     def add(self, rows: np.ndarray) -> None:
@@ -521,14 +534,16 @@ class _MemberTies:
         new = np.zeros(n, dtype=bool)
         new[rows] = True
         back = np.flatnonzero(~new[dst])  # the other direction of ties to rows already in (adj is symmetric)
-        src, dst, w = np.r_[src, dst[back]], np.r_[dst, src[back]], np.r_[w, w[back]]
+        src, dst, w = (np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]),
+                       np.concatenate([w, w[back]]))
         key = src * n + dst
         order = np.argsort(key)
         src, dst, w, key = src[order], dst[order], w[order], key[order]
         # where each new entry goes among the old ones: after the entries of its row with a
         # smaller column (looked up among the rows that gain entries only)
         indptr, old_dst = self.csr.indptr, self.csr.indices
-        u, k = np.unique(src, return_counts=True)
+        first = np.flatnonzero(np.concatenate([[True], src[1:] != src[:-1]]))  # src is sorted
+        u, k = src[first], np.diff(np.append(first, src.size))
         start, length = indptr[u], self.count[u]
         offset = np.cumsum(length) - length
         gpos = np.arange(int(length.sum())) + np.repeat(start - offset, length)
