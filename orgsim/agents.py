@@ -102,12 +102,17 @@ class Person(mesa.Agent):
         self.model.log("suspended", self, detail)
 
     def expel(self, detail: str = "") -> None:
-        self.model.log("expelled", self, detail)
+        self.model.log("expelled", self, self._with_faction(detail))
         self._depart("expulsions")
 
     def resign(self, detail: str = "") -> None:
-        self.model.log("resigned", self, detail)
+        self.model.log("resigned", self, self._with_faction(detail))
         self._depart("resignations")
+
+    def _with_faction(self, detail: str) -> str:
+        """Departures name the faction the member belonged to, so a faction's fate can be traced."""
+        f = self.model.state.faction[self.row]
+        return detail if f == NO_FACTION else f"{detail} faction={f}".strip()
 
     def split_away(self, detail: str = "") -> None:
         self._depart("split_departures")

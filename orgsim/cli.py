@@ -49,6 +49,63 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- charts and dashboard (orgsim/plots, orgsim/app.py)
+def _int_list(text: str | None, what: str) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(w) for w in text.replace(" ", "").split(",") if w]
+    except ValueError:
+        raise OrgsimError(f"{what} {text!r}: expected whole numbers separated by commas, e.g. 0,52,104") from None
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from orgsim.plots.make import plot
+
+    files = plot(args.paths, kind=args.kind, fmt=args.format, out=args.out,
+                 weeks=_int_list(args.weeks, "--weeks"), color_by=args.color_by,
+                 points=_int_list(args.points, "--points"), window=(args.start, args.end))
+    for f in files:
+        print(f"wrote {f}")
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from orgsim.viz import serve
+
+    return serve(args.scenario, port=args.port)
+
+
+def _add_plot_parsers(sub) -> None:
+    from orgsim.plots.make import KINDS
+    from orgsim.plots.network import COLOR_BY
+
+    p = sub.add_parser("plot", help="charts of a run folder, several run folders, or a sweep folder",
+                       description="Draw charts. One run folder: overview and network snapshots. Several run "
+                                   "folders: replicate bands (same scenario) or a comparison (different "
+                                   "scenarios). A sweep folder: phase diagrams, outcomes and metrics by parameter, "
+                                   "sensitivity bars, bands per point. See docs/charts.md.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="run folder(s) or one sweep folder")
+    p.add_argument("--kind", choices=KINDS, default="auto", help="one chart family (default: all that apply)")
+    p.add_argument("--format", choices=("png", "svg"), default="png", help="image format (default png)")
+    p.add_argument("--out", help="output folder (default: the run folder; SWEEP/charts; "
+                                 "results/plots/<names> for several runs)")
+    p.add_argument("--weeks", help="network snapshot weeks, comma-separated (default: four across the run)")
+    p.add_argument("--color-by", choices=COLOR_BY, default="position", help="network node colour (default position)")
+    p.add_argument("--points", help="sweep points to draw bands for, comma-separated (default: up to six)")
+    p.add_argument("--from", dest="start", metavar="WEEK|DATE", help="run overview from this week or date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", metavar="WEEK|DATE", help="run overview up to this week or date")
+    p.set_defaults(func=cmd_plot)
+
+    v = sub.add_parser("viz", help="interactive dashboard in the browser (Mesa SolaraViz)",
+                       description="Serve the dashboard on 127.0.0.1: choose a scenario, change the regime, "
+                                   "step or play, watch the network and membership. Needs `pip install "
+                                   "orgsim[viz]` and the assets from `bash setup.sh --dev` (see docs/charts.md).")
+    v.add_argument("scenario", nargs="?", help="scenario file or name in scenarios/ (default baseline)")
+    v.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    v.set_defaults(func=cmd_viz)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orgsim", description="Agent-based simulation of left political organisations.")
     p.add_argument("--version", action="version", version=f"orgsim {__version__}")
@@ -65,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="overwrite an existing output folder")
     r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
     r.set_defaults(func=cmd_run)
+    _add_plot_parsers(sub)
     return p
 
 

@@ -78,6 +78,7 @@ class OrgModel(mesa.Model):
         self.dissolution_votes: list[dict[str, Any]] = []
         self.last_dissolution_vote = -10**9
         self.conventions_held = 0
+        self.seat_changes = 0
         self.public_standing = 1.0
         self._engaged_key = None   # (week, state.version) of the cached engaged mask
         self._leaders_version = -1
@@ -99,6 +100,7 @@ class OrgModel(mesa.Model):
         self.next_pid = n
         s = self.state = State(n)
         s.branch[:] = assign_branches(self.rng, n_members, n, org.branches, net.branch_size_sd)
+        self.branch_size = np.maximum(np.bincount(s.branch, minlength=org.branches), 1).astype(float)
         self.draw_traits(np.arange(n), around=self.initial_line)
         s.status[:n_members] = MEMBER
         s.status[n_members:] = PERIPHERY
@@ -142,7 +144,7 @@ class OrgModel(mesa.Model):
         s.risk_aversion[rows] = self.rng.uniform(0.0, 2.0 * vp.risk_aversion, k)
         s.base_trust[rows] = np.clip(self.rng.normal(org.initial_trust, 0.08, k), 0.0, 1.0)
         s.popularity[rows] = self.rng.normal(0.0, self.params.convention.popularity_sd, k)
-        for name in ("grievance", "fear", "injustice", "discredit", "commitment"):
+        for name in ("grievance", "strain", "resentment", "fear", "injustice", "discredit", "commitment"):
             getattr(s, name)[rows] = 0.0
         s.trust[rows] = s.base_trust[rows]
         s.establishment[rows] = s.implicated[rows] = s.cross_offence[rows] = False

@@ -115,6 +115,7 @@ def summary(model: "OrgModel", ts: pd.DataFrame) -> dict[str, Any]:
         "split_departures": int(ts["split_departures"].sum()),
         "splits": len(model.splits),
         "leadership_changes": kinds.count("leadership_change"),
+        "seat_turnover": model.seat_changes,
         "regime_changes": kinds.count("regime_change"),
         "factions_formed": model.factions_formed,
         "conventions": model.conventions_held,

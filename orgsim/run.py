@@ -66,10 +66,10 @@ def write_files(result: RunResult, folder: Path, charts: bool = True) -> None:
     result.events.to_csv(folder / "events.csv", index=False, lineterminator="\n")
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True) + "\n")
     (folder / "scenario.toml").write_text(resolved_toml(result.scenario))
-    if charts:
-        from orgsim.plots.run import overview
+    from orgsim.report import write_run_report
 
-        overview(result.timeseries, result.events, result.summary, folder / "overview.png")
+    # standard charts (overview.png, network.png) and report.html, inside the folder being built
+    write_run_report(folder, model=result.model, charts=charts)
 
 
 def write_outputs(result: RunResult, out: Path, force: bool = False, charts: bool = True) -> Path:

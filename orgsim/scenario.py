@@ -147,15 +147,17 @@ class GrievanceParams(Strict):
     distance_weight: float = Field(1.6, ge=0.0, le=10.0, description="Hardship from distance to the line (per unit distance).")
     gap_weight: float = Field(0.5, ge=0.0, le=10.0, description="Hardship from the environment's practice gap.")
     deficit_weight: float = Field(0.25, ge=0.0, le=10.0, description="Hardship from the regime's democratic deficit (0 to 1).")
-    injustice_weight: float = Field(0.6, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
-    adapt: Prob = Field(0.05, description="Weekly rate at which grievance follows hardship times illegitimacy.")
+    injustice_weight: float = Field(0.4, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
+    adapt: Prob = Field(0.05, description="Weekly rate at which strain follows hardship times illegitimacy.")
     accumulation: float = Field(
-        0.004, ge=0.0, le=0.2, description="Weekly build-up of grievance while dissent is kept hidden (cost of preference falsification)."
+        0.002, ge=0.0, le=0.2, description="Weekly build-up of resentment while dissent is kept hidden (cost of preference falsification); 0 ablates it."
     )
-    relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly relief of grievance for a member whose voice is heard (no sanction).")
+    resentment_decay: Prob = Field(0.005, description="Weekly share of resentment that fades as members adapt (bounds the build-up).")
+    relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly share of resentment relieved for a member whose voice is heard (no charge), times efficacy.")
     injustice_decay: Prob = Field(0.01, description="Weekly decay of remembered injustice.")
     trust_recovery: Prob = Field(0.01, description="Weekly rate at which trust returns to its undamaged level.")
     discredit_decay: Prob = Field(0.004, description="Weekly decay of discredit from scandals whose implicated leaders are gone.")
+    hinge_rate: Prob = Field(0.3, description="Weekly rate at which an organiser with no loyalty to the centre takes on his region's trust.")
     unjust_sanction_trust: Prob = Field(0.08, description="Trust lost by a member who sees a sanction he judges unjust (times severity).")
 
 
@@ -169,6 +171,9 @@ class VoiceParams(Strict):
     severity_suspension: Prob = Field(0.5, description="Perceived severity of suspension.")
     severity_expulsion: Prob = Field(1.0, description="Perceived severity of expulsion.")
     fear_decay: Prob = Field(0.01, description="Weekly decay of fear.")
+    tolerated_risk: Prob = Field(
+        0.25, description="Share of the sanction risk that remains for dissent voiced while factions are legal (informal sanctions: ridicule, suspicion)."
+    )
 
 
 class InformationParams(Strict):
@@ -201,21 +206,22 @@ class DisciplineParams(Strict):
 class ExitParams(Strict):
     base_hazard: Prob = Field(0.0015, description="Weekly resignation probability of a committed member (life events).")
     max_hazard: Prob = Field(0.2, description="Weekly resignation probability of a member with no commitment and a good outside option.")
-    commitment_threshold: Prob = Field(0.3, description="Commitment at which the discontent hazard is half its maximum.")
-    steepness: float = Field(0.06, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
+    commitment_threshold: Prob = Field(0.25, description="Commitment at which the discontent hazard is half its maximum.")
+    steepness: float = Field(0.04, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
     outside_weight: float = Field(0.4, ge=0.0, le=5.0, description="How much the outside option raises the effective threshold.")
-    friends_weight: float = Field(0.5, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
-    trust_weight: Prob = Field(0.45, description="Weight of trust in the leadership in commitment.")
+    friends_weight: float = Field(0.25, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
+    trust_weight: Prob = Field(0.55, description="Weight of trust in the leadership in commitment.")
     social_weight: Prob = Field(0.25, description="Weight of ties to fellow members in commitment.")
     efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
-    grievance_weight: float = Field(0.6, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
+    grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
     adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
     disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
     disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
 
 
 class RecruitmentParams(Strict):
-    rate: float = Field(0.0018, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    rate: float = Field(0.0007, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    outreach: Prob = Field(0.7, description="Share of recruitment contact that comes from the branch's public activity rather than personal ties.")
     reputation_weight: float = Field(1.0, ge=0.0, le=10.0, description="How strongly mean trust (reputation) scales recruitment.")
     renewal_weeks: int = Field(52, ge=1, le=1040, description="Weeks before a departed member's place in the milieu is taken by a new person.")
 
@@ -228,6 +234,7 @@ class ConventionParams(Strict):
     seat_threshold: Prob = Field(0.5, description="Approval below which a delegate votes against an individual incumbent.")
     popularity_sd: float = Field(0.1, ge=0.0, le=1.0, description="Spread of individual leaders' personal standing.")
     seconders: Prob = Field(0.05, description="Share of delegates needed to second a proposal to the floor.")
+    defeat_trust: Prob = Field(0.15, description="Trust lost by members of factions when the old leadership keeps its majority.")
     vote_noise: float = Field(0.08, ge=0.0, le=1.0, description="Standard deviation of delegates' judgement noise.")
 
 
@@ -239,8 +246,10 @@ class ScandalParams(Strict):
 
 
 class DissolutionParams(Strict):
-    commitment_below: Prob = Field(0.25, description="A member wants dissolution when commitment is below this...")
+    commitment_below: Prob = Field(0.35, description="A member wants dissolution when commitment is below this...")
     trust_below: Prob = Field(0.3, description="...and trust in the leadership is below this.")
+    efficacy_below: Prob = Field(0.5, description="...and voice efficacy is below this (no prospect that voice can change things).")
+    grievance_above: Prob = Field(0.3, description="...and grievance is above this (he holds the organisation itself to be rotten).")
     motion_share: Prob = Field(0.3, description="Share of members wanting dissolution that gets a dissolution vote called.")
     participation: Prob = Field(0.6, description="Probability that a member takes part in a dissolution vote.")
     majority: Prob = Field(0.5, description="Share of votes needed to dissolve (more than this).")
@@ -419,16 +428,17 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
             raise ScenarioError(f"{source}: {key!r} is not a dotted key path like organisation.members")
         node = data
         for part in parts[:-1]:
-            if part.isdigit() and isinstance(node, list):
-                idx = int(part)
-                if idx >= len(node):
-                    raise ScenarioError(f"{source}: {key}: index {idx} is out of range (there are {len(node)})")
-                node = node[idx]
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ScenarioError(f"{source}: {key}: {part!r} is not an index of the {len(node)} items")
+                node = node[int(part)]
                 continue
             nxt = node.setdefault(part, {})
-            if not isinstance(nxt, dict):
+            if not isinstance(nxt, (dict, list)):
                 raise ScenarioError(f"{source}: {key}: {part!r} is a value, not a table")
             node = nxt
+        if isinstance(node, list):
+            raise ScenarioError(f"{source}: {key}: cannot replace a whole list item; set its keys")
         node[parts[-1]] = value
     return data
 

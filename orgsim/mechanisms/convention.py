@@ -12,12 +12,17 @@ w the organiser's sway (``organiser_sway``, a quarter for elected organisers).
 
 Election. Each seat holder has a personal standing (popularity, minus 0.3 if implicated in a
 scandal). Under a slate, the outgoing leadership proposes its loyal seat holders plus
-co-opted loyal members for the other seats, and the slate passes if more than half of the
+co-opted loyal members for the other seats (who join the old leadership if elected), and the slate passes if more than half of the
 delegates rate it above ``slate_threshold`` (approval plus the slate's mean standing: the
 bundle). A slate voted down, or individual voting, elects seat by seat: a delegate backs an
 old-leadership incumbent when approval + standing > ``seat_threshold`` and a newer one when
 1 - approval + standing > ``seat_threshold``; a seat that loses a majority goes to the most
-prominent opposition delegate (organisers first, then faction members, then voicing members).
+prominent opposition delegate (organisers first, then faction members, then voicing members)
+when most delegates disapprove of the old leadership, else to the most trusting member; either
+way the newcomer owes his seat to the delegates and is not counted as old leadership.
+
+Defeat. When the old leadership keeps its majority, members of factions lose ``defeat_trust``
+of their trust (losers' consent).
 
 Proposals. A proposal that lowers the democratic deficit is backed by delegates with approval
 below one half, one that raises it by the others. It reaches the floor with ``seconders`` of
@@ -31,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim.agents import change_role
+from orgsim.mechanisms.grievance import lose_trust
 from orgsim.mechanisms.regime import democratic_deficit
 from orgsim.scenario import ConventionEvent, Regime
 from orgsim.state import LEADER, NO_FACTION, ORGANISER, RANK_AND_FILE
@@ -96,32 +102,34 @@ def hold(model: "OrgModel", ev: ConventionEvent | None) -> None:
     if before_old >= 0.5 > after_old or before_old < 0.5 <= after_old:
         model.log("leadership_change", None, f"old_share {before_old:.2f} -> {after_old:.2f}")
         model.leadership_changed(old_lost=after_old < 0.5)
+    if after_old >= 0.5 and model.factions:
+        # losers' consent: an opposition defeated by the old leadership loses trust in it
+        opposition = np.flatnonzero(s.member & (s.faction != NO_FACTION))
+        lose_trust(model, opposition, prm.defeat_trust)
     for proposal in (ev.agenda if ev else []):
         _vote_proposal(model, proposal, delegates, appr)
     model.conventions_held += 1
 
 
-def _co_opt(model: "OrgModel", exclude: np.ndarray, k: int) -> np.ndarray:
-    """The outgoing leadership's choice: the most trusting engaged members."""
+def _loyalists(model: "OrgModel", exclude: np.ndarray, k: int) -> np.ndarray:
+    """The k most trusting engaged rank-and-file members (ties broken at random)."""
     s = model.state
     pool = np.flatnonzero(model.engaged & (s.role == RANK_AND_FILE) & (s.charged_week < 0))
     pool = np.setdiff1d(pool, exclude)
-    pick = pool[np.argsort(-(s.trust[pool] + 0.01 * model.rng.random(pool.size)))[:k]]
-    s.establishment[pick] = True
-    return pick
+    return pool[np.argsort(-(s.trust[pool] + 0.01 * model.rng.random(pool.size)))[:k]]
 
 
 def _slate(model: "OrgModel", seats: np.ndarray, delegates: np.ndarray, appr: np.ndarray) -> np.ndarray:
     s, prm = model.state, model.params.convention
     loyal = seats[s.establishment[seats] & (s.trust[seats] >= 0.5)]
-    co_opted = _co_opt(model, np.concatenate([seats, delegates[:0]]), model.n_seats - loyal.size)
+    co_opted = _loyalists(model, seats, model.n_seats - loyal.size)
     slate = np.concatenate([loyal, co_opted])
     bundle = appr + (standing(model, slate).mean() if slate.size else 0.0)
     support = float(np.mean(bundle > prm.slate_threshold))
     model.log("slate_vote", None, f"support={support:.2f} passed={support > 0.5}")
     if support > 0.5:
+        s.establishment[co_opted] = True  # the old leadership's own choice
         return slate
-    s.establishment[co_opted] = False
     return _individual(model, seats, delegates, appr)
 
 
@@ -137,10 +145,11 @@ def _individual(model: "OrgModel", seats: np.ndarray, delegates: np.ndarray, app
     if open_seats <= 0:
         return keep[: model.n_seats]
     if np.mean(appr > 0.5) > 0.5:
-        challengers = _co_opt(model, np.concatenate([keep, seats]), open_seats)
+        newcomers = _loyalists(model, seats, open_seats)
     else:
-        challengers = _challengers(model, delegates, appr, np.concatenate([keep, seats]), open_seats)
-    return np.concatenate([keep, challengers])
+        newcomers = _challengers(model, delegates, appr, seats, open_seats)
+    model.state.establishment[newcomers] = False  # they owe their seat to the delegates
+    return np.concatenate([keep, newcomers])
 
 
 def _challengers(model: "OrgModel", delegates, appr, exclude, k) -> np.ndarray:
@@ -148,14 +157,13 @@ def _challengers(model: "OrgModel", delegates, appr, exclude, k) -> np.ndarray:
     pool = np.setdiff1d(delegates[appr < 0.5], exclude)
     prominence = (2.0 * (s.role[pool] == ORGANISER) + 1.0 * (s.faction[pool] != NO_FACTION)
                   + 0.5 * s.voicing[pool] + model.rng.random(pool.size) * 0.1)
-    pick = pool[np.argsort(-prominence)[:k]]
-    s.establishment[pick] = False
-    return pick
+    return pool[np.argsort(-prominence)[:k]]
 
 
 def _install(model: "OrgModel", seats: np.ndarray, elected: np.ndarray) -> None:
     s = model.state
     elected_set = set(elected.tolist())
+    model.seat_changes += len(elected_set - set(seats.tolist()))
     for row in seats:
         if row not in elected_set:
             agent = model.agent_at[row]

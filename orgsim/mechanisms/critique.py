@@ -4,7 +4,7 @@ The author is the engaged rank-and-file member (a provisional one if the event s
 position is nearest to ``line + stance``; a defence of the previous critic is written by the
 member nearest to that critic's position. The author takes the critique's position, voices
 it and keeps voicing until fear silences him, and sends it to all his ties, across branches
-too (an aggravated offence where horizontal communication is not allowed). Members who hear
+too (an aggravated offence where horizontal communication is forbidden). Members who hear
 it and stand within the confidence radius of it are pulled toward it by
 ``critique_pull x strength``.
 """
@@ -41,7 +41,7 @@ def circulate(model: "OrgModel", ev: CritiqueEvent) -> None:
     s.pos[author] = target
     s.critic[author] = len(model.critics)
     s.grievance[author] = max(s.grievance[author], s.threshold[author] * 1.5)
-    s.cross_offence[author] = bool(model.net.cross[author].nnz)
+    s.cross_offence[author] = True  # he circulates a document to members beyond his branch's channel
     model.critics.append(author)
     agent = model.agent_at[author]
     agent.voice(f"critique: {ev.label}".strip() if ev.label else "critique")

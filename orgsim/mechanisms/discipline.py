@@ -1,14 +1,15 @@
 """Discipline: detection of dissent, charges, hearings and sanctions, and what witnesses learn.
 
-Voiced dissent is an offence under any regime whose dissent penalty is not ``none``. Each
-week an uncharged voicing member is reported with probability
+Voiced dissent is an offence under any regime whose dissent penalty is not ``none``, except
+while factions are legal (open debate), when only aggravated offences are: a critique sent
+across branches, or a faction spanning branches, where horizontal communication is forbidden
+("sabotage"), and membership of an illegal faction. Each week an uncharged offender is reported with probability
 ``detection_base + detection_minutes x branch_minutes + detection_watchers x watchers``
 (capped at 1). A report brings a charge; the hearing follows after a geometric delay of mean
 ``hearing_weeks`` (``provisional_weeks`` for a provisional member, who has no hearing).
 The sanction climbs a ladder censure < suspension < expulsion, capped by the regime's
 penalty: one step above the member's previous sanction for plain dissent, straight to the cap
-for an aggravated offence (circulating a critique across branches where that is forbidden or
-discouraged, or belonging to an illegal faction). A charged member who recants (stops voicing
+for an aggravated offence. A charged member who recants (stops voicing
 out of fear) gets one step less. A provisional member is removed outright when the cap is
 suspension or expulsion.
 
@@ -33,6 +34,15 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 CENSURE, SUSPENSION, EXPULSION = 1, 2, 3
+PROCEDURE_STAGES = 3  # charge, investigation, hearing
+
+
+def _procedure_weeks(model: "OrgModel", mean: float, stages: int) -> int:
+    """Weeks until the hearing: ``stages`` procedural stages, each of at least one week and
+    geometric length, ``mean`` weeks in all (a negative binomial: a procedure has a floor)."""
+    if mean <= stages:
+        return stages
+    return stages + int(model.rng.negative_binomial(stages, stages / mean))
 
 
 def step(model: "OrgModel") -> None:
@@ -48,6 +58,8 @@ def step(model: "OrgModel") -> None:
 def _detect(model: "OrgModel") -> None:
     s, prm = model.state, model.params.discipline
     offenders = model.engaged & s.voicing & (s.charged_week == NEVER)
+    if factions.legal(model):
+        offenders &= aggravated(model)  # open debate: only aggravated offences are charged
     if not offenders.any():
         return
     idx = np.flatnonzero(offenders)
@@ -57,14 +69,25 @@ def _detect(model: "OrgModel") -> None:
     for row in caught:
         provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
         mean = prm.provisional_weeks if provisional else prm.hearing_weeks
-        delay = int(model.rng.geometric(1.0 / mean)) if mean > 1 else 1
+        delay = _procedure_weeks(model, mean, stages=1 if provisional else PROCEDURE_STAGES)
         model.agent_at[row].charge(model.week + delay, "provisional" if provisional else "member")
 
 
-def _aggravated(model: "OrgModel", row: int) -> bool:
+def aggravated(model: "OrgModel") -> np.ndarray:
+    """Aggravated offences: a critique sent across branches, or a faction spanning branches, where
+    horizontal communication is forbidden ("sabotage"); membership of an illegal faction."""
     s = model.state
-    illegal_faction = s.faction[row] != NO_FACTION and not factions.legal(model)
-    return bool(s.cross_offence[row] and model.regime.horizontal_communication != "allowed") or illegal_faction
+    forbidden = model.regime.horizontal_communication == "forbidden"
+    if not factions.legal(model):
+        return (s.faction != NO_FACTION) | (s.cross_offence & forbidden)
+    if not forbidden:
+        return np.zeros(model.n, dtype=bool)
+    out = s.cross_offence.copy()
+    for fid in model.factions:
+        rows = np.flatnonzero(s.faction == fid)
+        if np.unique(s.branch[rows]).size > 1:
+            out[rows] = True
+    return out
 
 
 def _hearing(model: "OrgModel", row: int, cap: int) -> None:
@@ -73,7 +96,7 @@ def _hearing(model: "OrgModel", row: int, cap: int) -> None:
     agent.clear_charge()
     if cap == 0:
         return
-    level = cap if _aggravated(model, row) else min(cap, s.sanction_level[row] + 1)
+    level = cap if aggravated(model)[row] else min(cap, s.sanction_level[row] + 1)
     if not s.voicing[row] and s.fear[row] > prm.recant_fear:
         level -= 1
     provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
@@ -92,8 +115,8 @@ def _hearing(model: "OrgModel", row: int, cap: int) -> None:
 
 def witness(model: "OrgModel", row: int, level: int) -> None:
     """Fear and perceived injustice among those who see member ``row`` sanctioned."""
-    s, prm = model.state, model.params.discipline
-    sev = level / 3.0
+    s, prm, vp = model.state, model.params.discipline, model.params.voice
+    sev = (vp.severity_censure, vp.severity_suspension, vp.severity_expulsion)[level - 1]
     weight = np.zeros(model.n)
     if level == EXPULSION:
         weight[model.engaged] = prm.distant_witness  # announced to the whole membership

@@ -1,7 +1,11 @@
 """Dissolution by vote.
 
-A member wants the organisation dissolved when his commitment is below ``commitment_below``
-and his trust in the leadership below ``trust_below``. When the share of engaged members who
+A member wants the organisation dissolved when his commitment is below ``commitment_below``,
+his trust in the leadership below ``trust_below``, his voice efficacy below ``efficacy_below``
+(he sees no prospect that voice can change things; before a convention at which an organised
+opposition stands, members hope rather than despair) and his grievance above
+``grievance_above`` (he holds the organisation itself to be rotten, rather than merely drifting
+away from it). When the share of engaged members who
 want it reaches ``motion_share`` (and no vote was held in the last ``cooldown`` weeks), a
 dissolution vote is called: each engaged member takes part with probability ``participation``
 and votes for dissolution if he wants it. It passes with more than ``majority`` of the votes,
@@ -20,7 +24,8 @@ if TYPE_CHECKING:
 
 def wants(model: "OrgModel") -> np.ndarray:
     s, prm = model.state, model.params.dissolution
-    return model.engaged & (s.commitment < prm.commitment_below) & (s.trust < prm.trust_below)
+    return (model.engaged & (s.commitment < prm.commitment_below) & (s.trust < prm.trust_below)
+            & (s.efficacy < prm.efficacy_below) & (s.grievance > prm.grievance_above))
 
 
 def step(model: "OrgModel") -> None:

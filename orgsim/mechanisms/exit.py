@@ -1,7 +1,7 @@
 """Exit: commitment, resignation and whole-branch disaffiliation (Hirschman 1970).
 
 Commitment C follows a target ``w_L L + w_S social + w_E efficacy - w_G G``: trust in the
-leadership, embeddedness 1 - exp(-k/4) with k one's engaged ties to members, voice efficacy (the
+leadership, embeddedness 1 - exp(-k/2.5) with k one's engaged ties to members, voice efficacy (the
 chance that one's voice counts: high in a legal faction, otherwise set by the regime's
 openness) and grievance. The weekly resignation probability is
 
@@ -29,14 +29,21 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 RECENT_WEEKS = 8
-COMRADES = 4.0  # engaged ties at which embeddedness reaches 1 - 1/e
+COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:
+    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and,
+    before a convention with an organised opposition, the hope that the convention can change
+    things, for every member (voice instead of exit, Hirschman 1970)."""
     s = model.state
     eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
     if factions.legal(model):
-        eff[s.faction != NO_FACTION] = model.params.factions.efficacy
+        f_eff = model.params.factions.efficacy
+        if model.in_preconvention and model.factions:
+            eff[:] = np.maximum(eff, f_eff)
+        else:
+            eff[s.faction != NO_FACTION] = f_eff
     return eff
 
 

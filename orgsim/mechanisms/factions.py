@@ -3,10 +3,12 @@
 Engaged, voicing members who are tied to one another (cross-branch ties usable with the
 probability their communication weight gives) and whose positions lie within the confidence
 radius form a faction once a connected group reaches ``min_size``. Voicing members join a
-faction of a like-minded tie. Factions are legal when faction rights are permanent, or
+faction of a like-minded tie, and factions joined by a tie between like-minded members (not
+across branches where horizontal talk is forbidden) merge into the largest. Factions are legal when faction rights are permanent, or
 during the pre-convention period when rights are pre-convention only. In an illegal faction
 a member stays only while G - R x S > T (he accepts the risk without any discount for
-detection); membership is a disciplinary offence. A faction whose members stop voicing
+detection), or while he is the author of a critique who still voices it; membership is a
+disciplinary offence. A faction whose members stop voicing
 dissolves when it falls below ``dissolve_below``. A faction whose mean trust in the
 leadership falls below ``split_trust`` leaves together with weekly probability ``split_prob``.
 """
@@ -39,7 +41,8 @@ def step(model: "OrgModel") -> None:
     willing = m & s.voicing
     if not is_legal:
         sev = severity(model.regime, model.params.voice)
-        willing &= s.grievance - (s.risk_aversion + s.fear) * sev > s.threshold
+        # a critique's author stands by his platform while he still voices it
+        willing &= (s.grievance - (s.risk_aversion + s.fear) * sev > s.threshold) | (s.critic >= 0)
     # members who are no longer willing drop out
     drop = (s.faction != NO_FACTION) & ~willing
     s.faction[drop] = NO_FACTION
@@ -68,8 +71,38 @@ def step(model: "OrgModel") -> None:
             s.faction[rows] = fid
             model.log("faction_formed", model.agent_at[rows[0]],
                       f"faction={fid} size={rows.size} legal={is_legal}")
+    _merge(model)
     _dissolve_small(model)
     _split(model)
+
+
+def _merge(model: "OrgModel") -> None:
+    """Factions joined by a tie between like-minded members (across branches only where
+    horizontal talk is not forbidden) merge into the largest of them: one platform, one faction."""
+    s = model.state
+    if len(model.factions) < 2:
+        return
+    rows = np.flatnonzero(s.member & (s.faction != NO_FACTION))
+    src, dst, w, _ = model.out_ties(rows)
+    eps = model.params.influence.confidence
+    e = ((s.faction[dst] != NO_FACTION) & (s.faction[dst] != s.faction[src])
+         & (w > model.params.information.forbidden_weight) & (np.abs(s.pos[src] - s.pos[dst]) < eps))
+    if not e.any():
+        return
+    ids = np.array(sorted(model.factions))
+    a, b = np.searchsorted(ids, s.faction[src[e]]), np.searchsorted(ids, s.faction[dst[e]])
+    g = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(ids.size, ids.size))
+    _, comp = connected_components(g, directed=False)
+    sizes = np.bincount(np.searchsorted(ids, s.faction[rows]), minlength=ids.size)
+    for c in np.unique(comp):
+        group = np.flatnonzero(comp == c)
+        if group.size < 2:
+            continue
+        target = group[np.argmax(sizes[group])]  # the largest; the oldest among equals
+        for i in group[group != target]:
+            s.faction[s.faction == ids[i]] = ids[target]
+            model.factions.discard(int(ids[i]))
+            model.log("faction_merged", None, f"faction={ids[i]} into={ids[target]}")
 
 
 def _dissolve_small(model: "OrgModel") -> None:

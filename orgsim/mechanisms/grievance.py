@@ -2,12 +2,17 @@
 
 Hardship H combines the distance from the official line, the environment's gap between
 principle and practice, the regime's democratic deficit and remembered injustice (sanctions
-seen as unjust). Grievance follows H x (1 - L) with L the member's trust in the leadership
-(Epstein 2002). Grievance kept hidden builds up (the cost of preference falsification,
-Kuran 1991); grievance voiced without sanction is relieved. Trust returns slowly toward
+seen as unjust). Grievance G = strain + resentment (capped at 1). Strain follows
+H x (1 - L) at weekly rate ``adapt``, with L the member's trust in the leadership (Epstein
+2002). Resentment is a stock: it builds up by ``accumulation x (1 - G)`` each week a member
+keeps his dissent hidden (the cost of preference falsification, Kuran 1991), fades by
+``resentment_decay`` a week as members adapt, and is relieved by a further ``relief x efficacy``
+each week he voices it without being charged. Trust returns slowly toward
 ``initial trust - discredit``, where discredit is what scandals a member has learnt of cost
 the leadership; discredit fades only once the implicated leaders are gone. Organisers
-anchored to the centre (``organiser_loyalty``) discount damaging news accordingly.
+anchored to the centre (``organiser_loyalty``) discount damaging news accordingly, and drift
+toward the mean trust of the members of their region at weekly rate
+``hinge_rate x (1 - loyalty)``: organisers are the hinge between members and centre.
 """
 
 from __future__ import annotations
@@ -42,14 +47,40 @@ def step(model: "OrgModel") -> None:
         s.discredit[m] *= 1.0 - prm.discredit_decay
     target = np.clip(model.state.base_trust[m] - s.discredit[m], 0.0, 1.0)
     s.trust[m] += prm.trust_recovery * (target - s.trust[m])
+    _organisers_hear_their_region(model)
     # grievance
     h = hardship(model)[m]
-    g = s.grievance[m]
-    g += prm.adapt * (h * (1.0 - s.trust[m]) - g)
-    g += prm.accumulation * s.hidden[m] * (1.0 - g)
-    g -= prm.relief * (s.voicing[m] & (s.charged_week[m] < 0)) * s.efficacy[m] * g
-    s.grievance[m] = np.clip(g, 0.0, 1.0)
+    strain = s.strain[m]
+    strain += prm.adapt * (h * (1.0 - s.trust[m]) - strain)
+    r = s.resentment[m]
+    r += prm.accumulation * s.hidden[m] * (1.0 - s.grievance[m])
+    r -= (prm.resentment_decay + prm.relief * (s.voicing[m] & (s.charged_week[m] < 0)) * s.efficacy[m]) * r
+    s.strain[m] = strain
+    s.resentment[m] = r
+    s.grievance[m] = np.clip(strain + r, 0.0, 1.0)
     s.injustice[m] *= 1.0 - prm.injustice_decay
+
+
+def _organisers_hear_their_region(model: "OrgModel") -> None:
+    """Organisers drift toward the mean trust of the members they organise, at a rate scaled
+    by 1 - loyalty: elected organisers answer to their members, appointed ones to the centre."""
+    s, prm = model.state, model.params.grievance
+    rate = prm.hinge_rate * (1.0 - model.regime.loyalty)
+    if rate <= 0:
+        return
+    rows = model.organiser_rows
+    alive = s.member[rows] & (s.role[rows] == ORGANISER)
+    if not alive.any():
+        return
+    rf = model.engaged_rows[s.role[model.engaged_rows] != ORGANISER]
+    region = model.region_of_branch[s.branch[rf]]
+    ok = region >= 0
+    k = rows.size
+    total = np.bincount(region[ok], weights=s.trust[rf[ok]], minlength=k)
+    count = np.bincount(region[ok], minlength=k)
+    heard = alive & (count > 0)
+    o = rows[heard]
+    s.trust[o] += rate * (total[heard] / count[heard] - s.trust[o])
 
 
 def _discount(model: "OrgModel", who: np.ndarray) -> np.ndarray:
@@ -64,6 +95,12 @@ def lose_trust(model: "OrgModel", who: np.ndarray, amount: float | np.ndarray) -
 
 
 def add_discredit(model: "OrgModel", who: np.ndarray, amount: float) -> None:
-    """Lasting damage to the leadership's standing, and the immediate loss of trust."""
-    model.state.discredit[who] += _discount(model, who) * amount
+    """Lasting damage to the leadership's standing, and the immediate loss of trust; the part of
+    commitment that rests on trust goes with it at once (a revelation is a shock, not a drift)."""
+    s = model.state
+    hit = _discount(model, who) * amount
+    s.discredit[who] += hit
+    before = s.trust[who].copy()
     lose_trust(model, who, amount)
+    drop = model.params.exit.trust_weight * (before - s.trust[who])
+    s.commitment[who] = np.clip(s.commitment[who] - drop, 0.0, 1.0)

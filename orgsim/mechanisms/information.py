@@ -3,7 +3,9 @@
 Each piece of news is known by a set of members. Every week a member who does not know it
 learns it with probability 1 - (1 - p)^e, where e is the weighted number of informed ties:
 ties within a branch weigh 1, cross-branch ties weigh 1, 0.3 or 0.05 as horizontal
-communication is allowed, discouraged or forbidden (parameters). What learning does is the
+communication is allowed, discouraged or forbidden (parameters). Organisers and leaders are
+gatekeepers: they pass news on only once their own trust in the leadership is below one half
+(information control). What learning does is the
 news' own business (a scandal discredits the leadership, a critique persuades).
 """
 
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+
+from orgsim.state import RANK_AND_FILE
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -45,12 +49,14 @@ def step(model: "OrgModel") -> None:
     p = model.params.information.pass_prob
     if p <= 0:
         return
-    member = model.state.member
+    s = model.state
+    member = s.member
     engaged = model.engaged
+    relays = engaged & ((s.role == RANK_AND_FILE) | (s.trust < 0.5))
     for news in model.news:
         if not news.spreading:
             continue
-        exposure = model.member_tie_sum(news.knows)  # = adj @ (knows & engaged) at members
+        exposure = model.member_tie_sum(news.knows & relays)  # = adj @ (knows & relays) at members
         candidates = member & ~news.knows & (exposure > 0)
         if not candidates.any():
             news.idle_weeks += 1

@@ -1,7 +1,12 @@
 """Recruitment from the periphery, and renewal of the periphery.
 
-A person of the periphery joins with weekly probability 1 - exp(-r x climate x reputation x c),
-where c is the summed commitment of the engaged members he is tied to. Reputation is
+A person of the periphery joins with weekly probability 1 - exp(-r x climate x reputation x c).
+His contact c mixes personal ties and the branch's public activity (meetings, stalls, sales):
+c = (1 - o) x (summed commitment of the engaged members he is tied to)
+  + o x within_degree x (summed commitment of the branch's engaged members) / (branch milieu size),
+with o = ``outreach``. The public term is mass action within the branch's milieu: it makes
+growth logistic, saturating as the milieu is recruited, rather than stalling once the
+members' own contacts are exhausted. Reputation is
 ``1 + reputation_weight x (mean trust - initial trust)`` times the public standing, which
 public scandals lower and which recovers by a twentieth a week. A member's place in the milieu
 is taken by a new person ``renewal_weeks`` after he left (students graduate, new ones arrive).
@@ -30,7 +35,9 @@ def step(model: "OrgModel") -> None:
         return
     reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
     reputation *= model.public_standing
-    contact = model.tie_sum(s.commitment)  # = adj @ (m * commitment)
+    per_branch = np.bincount(s.branch[m], weights=s.commitment[m], minlength=model.n_branches) / model.branch_size
+    public = model.scenario.network.within_degree * per_branch[s.branch]
+    contact = (1.0 - prm.outreach) * model.tie_sum(s.commitment) + prm.outreach * public
     periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
     p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
     joins = periphery[model.rng.random(periphery.size) < p]
@@ -44,7 +51,7 @@ def join(model: "OrgModel", row: int | np.ndarray) -> None:
     s.status[row] = MEMBER
     s.joined[row] = model.week
     s.trust[row] = model.state.base_trust[row]
-    s.grievance[row] = s.fear[row] = s.injustice[row] = s.discredit[row] = 0.0
+    s.grievance[row] = s.strain[row] = s.resentment[row] = s.fear[row] = s.injustice[row] = s.discredit[row] = 0.0
     s.commitment[row] = 0.5
     s.sanction_level[row] = 0
     s.faction[row] = NO_FACTION

@@ -6,11 +6,12 @@ co-opted), of the leaders elected since, of all current leaders, or nobody in of
 (see information). Where the regime is open the leadership discloses it to every member
 itself. Each member who learns of it adds to his discredit of the leadership
 
-    severity x (1 - credibility) x (cover_up_factor if covered up or withheld),
+    severity x (1 - credibility) x (0.3 + 0.7 x b) x (cover_up_factor if covered up or withheld),
 
-where credibility is that of the inquiry: an independent inquiry is credible and removes the
-implicated leaders from office; an internal one is barely credible, and not at all when the
-inquirers are themselves implicated. Discredit fades only once no implicated person holds a
+where b is the share of leadership seats held by implicated persons, and credibility is that of
+the inquiry: an independent inquiry is credible and removes the implicated leaders from office;
+an internal one is barely credible, and not at all when the implicated hold a majority of the
+leadership that runs it. Discredit fades only once no implicated person holds a
 seat (grievance). A public scandal lowers recruitment.
 """
 
@@ -44,13 +45,13 @@ def reveal(model: "OrgModel", ev: ScandalEvent) -> None:
     s.implicated[implicated] = True
 
     independent = model.regime.investigation == "independent"
+    blame = implicated.size / model.n_seats  # share of the leadership implicated
     if independent:
         credibility = prm.credibility_independent
     else:
-        credibility = 0.0 if implicated.size else prm.credibility_internal
-    damage = ev.severity * (1.0 - credibility)
-    if implicated.size == 0:
-        damage *= 0.3  # nobody in office to blame: the organisation's standing still suffers
+        credibility = 0.0 if blame > 0.5 else prm.credibility_internal
+    # nobody in office to blame: the organisation's standing still suffers (0.3)
+    damage = ev.severity * (1.0 - credibility) * (0.3 + 0.7 * min(1.0, blame))
     withheld = model.regime.transparency == "secret"
     if ev.cover_up or withheld:
         damage *= prm.cover_up_factor

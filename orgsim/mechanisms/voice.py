@@ -2,7 +2,8 @@
 
 A member privately dissents when grievance G exceeds his threshold T (heterogeneous,
 Granovetter 1978). He voices it when G - R x S x P > T (Epstein 2002), where R is risk
-aversion plus fear, S the perceived severity of the regime's harshest sanction and
+aversion plus fear, S the perceived severity of the regime's harshest sanction (times
+``tolerated_risk`` while factions are legal, when plain dissent is not charged) and
 P = 1 - exp(-k x watchers / (1 + visible dissenters)) the perceived chance of detection, with
 loyal neighbours (trust above 0.6, organisers and leaders) as watchers. The threshold falls
 with the share of neighbours who voice (``social_lowering``), so dissent can cascade once a
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.mechanisms import factions
 from orgsim.mechanisms.regime import severity
 from orgsim.state import RANK_AND_FILE
 
@@ -36,6 +38,8 @@ def step(model: "OrgModel") -> None:
     model.watchers = np.zeros(model.n)
     model.watchers[e] = watchers
     sev = severity(model.regime, prm)
+    if factions.legal(model):
+        sev *= prm.tolerated_risk  # open debate: plain dissent is not charged (discipline)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
     fear, grievance = s.fear[e], s.grievance[e]
     risk = (s.risk_aversion[e] + fear) * sev * detect

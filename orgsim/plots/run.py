@@ -1,63 +1,162 @@
-"""Charts of one run."""
+"""Charts of one run: membership by role, membership flows, voiced versus hidden dissent, trust and
+grievance, factions; key events marked on every panel, calendar dates when the run has them.
+
+Each panel is a function drawing on a given Axes (so the dashboard and the comparison charts reuse
+them); :func:`overview_figure` stacks them and returns the Figure for inspection or saving.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from orgsim.plots.style import EVENT_COLOURS, OKABE_ITO, RC, event_x, finish_time_axis, plt, x_values
+from orgsim.plots.events import mark_events, normalise
+from orgsim.plots.style import (OKABE_ITO, ROLE_COLOURS, finish_time_axis, new_figure, save, styled,
+                                x_values)
 
-MARKED = ("convention", "scandal", "critique", "leadership_change", "regime_change", "split", "dissolved")
+PANELS = ("membership", "flows", "dissent", "levels", "factions")
 
 
-def mark_events(ax, ts: pd.DataFrame, events: pd.DataFrame, labels: bool = False) -> None:
-    seen = set()
-    for kind in MARKED:
-        weeks = sorted(set(events.loc[events["kind"] == kind, "week"]))
-        for x in event_x(ts, weeks):
-            ax.axvline(x, color=EVENT_COLOURS[kind], lw=0.8, ls=":" if kind == "convention" else "-",
-                       alpha=0.8, label=kind.replace("_", " ") if labels and kind not in seen else None)
-            seen.add(kind)
+def legend_top_right(ax, handles=None, labels=None) -> None:
+    """Legend on the title row, right-aligned, so it never hides data."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels), frameon=False,
+              borderaxespad=0.1, handlelength=1.6, columnspacing=1.0, fontsize=7.5)
+
+
+def flow_period(weeks: int) -> int:
+    """Bin width of the flow bars: four weeks for short runs, a quarter (13 weeks) otherwise."""
+    return 4 if weeks <= 156 else 13
+
+
+def plot_membership(ax, ts: pd.DataFrame) -> None:
+    x, _ = x_values(ts)
+    rank_and_file = ts["members"] - ts["organisers"] - ts["leaders"]
+    ax.plot(x, ts["members"], color=OKABE_ITO["black"], lw=1.6, label="all members")
+    ax.plot(x, rank_and_file, color=ROLE_COLOURS["member"], lw=1.0, label="rank and file")
+    ax.set_ylabel("members (persons)")
+    ax.set_ylim(bottom=0)
+    # staff are a handful: on their own axis so that their changes are visible
+    ax2 = ax.twinx()
+    ax2.step(x, ts["organisers"], where="post", color=ROLE_COLOURS["organiser"], lw=1.1, label="organisers")
+    ax2.step(x, ts["leaders"], where="post", color=ROLE_COLOURS["leader"], lw=1.1, label="leaders")
+    ax2.set_ylabel("staff (persons)")
+    ax2.set_ylim(0, max(1, ts["organisers"].max(), ts["leaders"].max()) * 1.15)
+    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.spines["right"].set_visible(True)
+    ax2.spines["top"].set_visible(False)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    legend_top_right(ax, h1 + h2, l1 + l2)
+
+
+def flows_table(ts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Flows summed over periods of ``flow_period`` weeks; one row per period (column week: its start)."""
+    period = flow_period(len(ts))
+    bins = (ts["week"] - ts["week"].iloc[0]) // period
+    cols = ["recruits", "resignations", "expulsions", "split_departures"]
+    agg = ts.groupby(bins)[cols].sum()
+    agg["week"] = ts.groupby(bins)["week"].first()
+    if "date" in ts.columns:
+        agg["date"] = ts.groupby(bins)["date"].first()
+    return agg.reset_index(drop=True), period
+
+
+def plot_flows(ax, ts: pd.DataFrame) -> None:
+    """Recruits above zero, departures (resignations, expulsions, split departures) stacked below."""
+    agg, period = flows_table(ts)
+    if "date" in ts.columns:
+        x = pd.to_datetime(agg["date"]) + pd.Timedelta(weeks=period / 2)
+        width = pd.Timedelta(weeks=period * 0.85)
+    else:
+        x = agg["week"] + period / 2
+        width = period * 0.85
+    ax.bar(x, agg["recruits"], width=width, color=OKABE_ITO["green"], label="recruits")
+    bottom = np.zeros(len(agg))
+    for col, colour, label in (("resignations", OKABE_ITO["sky"], "resignations"),
+                               ("expulsions", OKABE_ITO["vermillion"], "expulsions"),
+                               ("split_departures", OKABE_ITO["orange"], "split departures")):
+        ax.bar(x, -agg[col], width=width, bottom=bottom, color=colour, label=label)
+        bottom -= agg[col].to_numpy()
+    ax.axhline(0, color=OKABE_ITO["black"], lw=0.6)
+    ax.set_ylabel(f"persons per {period} weeks")
+    legend_top_right(ax)
+
+
+def plot_dissent(ax, ts: pd.DataFrame) -> None:
+    x, _ = x_values(ts)
+    ax.plot(x, ts["voiced_dissent"], color=OKABE_ITO["vermillion"], label="voiced dissent")
+    ax.plot(x, ts["hidden_dissent"], color=OKABE_ITO["purple"], ls="--", label="hidden dissent")
+    if "charged" in ts.columns:
+        ax.plot(x, ts["charged"], color=OKABE_ITO["black"], lw=0.8, ls=":", label="under charge")
+    ax.set_ylabel("members (persons)")
+    ax.set_ylim(bottom=0)
+    legend_top_right(ax)
+
+
+def plot_levels(ax, ts: pd.DataFrame) -> None:
+    x, _ = x_values(ts)
+    ax.plot(x, ts["mean_trust"], color=OKABE_ITO["blue"], label="mean trust in leadership")
+    ax.plot(x, ts["mean_grievance"], color=OKABE_ITO["vermillion"], label="mean grievance")
+    if "old_leadership_share" in ts.columns:
+        ax.step(x, ts["old_leadership_share"], where="post", color=OKABE_ITO["grey"], lw=1,
+                label="old leaders' share of seats")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("level (0 to 1)")
+    legend_top_right(ax)
+
+
+def plot_factions(ax, ts: pd.DataFrame) -> None:
+    x, _ = x_values(ts)
+    ax.plot(x, ts["faction_members"], color=OKABE_ITO["green"], label="members in factions")
+    ax.set_ylabel("members (persons)")
+    ax.set_ylim(0, max(10, ts["faction_members"].max()) * 1.1)
+    ax2 = ax.twinx()
+    ax2.step(x, ts["factions"], where="post", color=OKABE_ITO["orange"], lw=1, label="factions")
+    ax2.set_ylabel("factions (count)")
+    ax2.set_ylim(0, max(1, ts["factions"].max()) + 1)
+    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.spines["right"].set_visible(True)
+    ax2.spines["top"].set_visible(False)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    legend_top_right(ax, h1 + h2, l1 + l2)
+
+
+DRAW = {"membership": plot_membership, "flows": plot_flows, "dissent": plot_dissent,
+        "levels": plot_levels, "factions": plot_factions}
+TITLES = {"membership": "Members by role", "flows": "Membership flows", "dissent": "Voiced and hidden dissent",
+          "levels": "Trust and grievance", "factions": "Factions"}
+
+
+def run_title(summary: dict) -> str:
+    return f"{summary.get('scenario', 'run')} (seed {summary.get('seed', '?')}): outcome {summary.get('outcome', '?')}"
+
+
+@styled
+def overview_figure(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, panels=PANELS):
+    """All run panels stacked on a shared time axis, key events marked; returns the Figure."""
+    events = normalise(events)
+    fig, axes = new_figure(len(panels), 1, height=1.9 * len(panels) + 0.8, sharex=True)
+    legend = []
+    for ax, name in zip(axes[:, 0], panels):
+        DRAW[name](ax, ts)
+        ax.set_title(TITLES[name], loc="left")
+        legend = mark_events(ax, ts, events) or legend
+    last = axes[-1, 0]
+    last.set_xlabel(x_values(ts)[1])
+    finish_time_axis(last, ts)
+    fig.suptitle(run_title(summary))
+    if legend:
+        fig.legend([h for h, _ in legend], [lab for _, lab in legend], loc="outside lower center",
+                   ncol=min(4, len(legend)), frameon=False, title="events")
+    return fig
 
 
 def overview(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, path: Path) -> Path:
-    """Members by role and flows, voiced vs hidden dissent, trust and grievance; events marked."""
-    x, xlabel = x_values(ts)
-    with plt.rc_context(RC):
-        fig, axes = plt.subplots(3, 1, figsize=(7.5, 8), sharex=True, constrained_layout=True)
-        ax = axes[0]
-        ax.plot(x, ts["members"], color=OKABE_ITO["black"], label="members")
-        ax.set_ylabel("members (persons)")
-        ax2 = ax.twinx()
-        ax2.plot(x, ts["organisers"], color=OKABE_ITO["orange"], lw=1, label="organisers")
-        ax2.plot(x, ts["leaders"], color=OKABE_ITO["blue"], lw=1, label="leaders")
-        ax2.set_ylabel("staff (persons)")
-        ax2.spines["right"].set_visible(True)
-        mark_events(ax, ts, events, labels=True)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper left", ncol=3, frameon=False)
-        ax.set_title(f"{summary['scenario']} (seed {summary['seed']}): outcome {summary['outcome']}")
-
-        ax = axes[1]
-        ax.plot(x, ts["voiced_dissent"], color=OKABE_ITO["vermillion"], label="voiced dissent")
-        ax.plot(x, ts["hidden_dissent"], color=OKABE_ITO["purple"], ls="--", label="hidden dissent")
-        ax.plot(x, ts["faction_members"], color=OKABE_ITO["green"], lw=1, label="in factions")
-        ax.set_ylabel("members (persons)")
-        mark_events(ax, ts, events)
-        ax.legend(loc="upper left", frameon=False)
-
-        ax = axes[2]
-        ax.plot(x, ts["mean_trust"], color=OKABE_ITO["blue"], label="mean trust in leadership")
-        ax.plot(x, ts["mean_grievance"], color=OKABE_ITO["vermillion"], label="mean grievance")
-        ax.plot(x, ts["old_leadership_share"], color=OKABE_ITO["grey"], lw=1, label="old leadership's share of seats")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel("level (0 to 1)")
-        ax.set_xlabel(xlabel)
-        mark_events(ax, ts, events)
-        ax.legend(loc="upper left", frameon=False)
-        finish_time_axis(ax, ts)
-        fig.savefig(path)
-        plt.close(fig)
-    return path
+    """Write the overview chart (kept for orgsim.run, which calls it with a path)."""
+    return save(overview_figure(ts, events, summary), path)

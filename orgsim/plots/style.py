@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 OKABE_ITO = {
     "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
     "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000", "grey": "#999999",
 }
+# Colour cycle for several series of the same kind (points, replicate groups, factions).
+CYCLE = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
 EVENT_COLOURS = {
     "convention": OKABE_ITO["grey"], "scandal": OKABE_ITO["vermillion"], "critique": OKABE_ITO["purple"],
     "leadership_change": OKABE_ITO["blue"], "regime_change": OKABE_ITO["green"], "split": OKABE_ITO["orange"],
     "dissolved": OKABE_ITO["black"], "expelled": OKABE_ITO["vermillion"],
 }
+ROLE_COLOURS = {"member": OKABE_ITO["grey"], "organiser": OKABE_ITO["orange"], "leader": OKABE_ITO["blue"]}
+OUTCOME_COLOURS = {
+    "growth": OKABE_ITO["green"], "stable": OKABE_ITO["sky"], "decline": OKABE_ITO["yellow"],
+    "collapse": OKABE_ITO["orange"], "split": OKABE_ITO["purple"], "dissolved": OKABE_ITO["black"],
+}
+# Sequential map for probabilities (perceptually uniform, readable in grey) and a diverging one for
+# political positions (0 to 1 around the line at 0.5).
+PROB_CMAP = "cividis"
+POSITION_CMAP = "PuOr"
 RC = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
-      "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 150}
+      "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 150,
+      "svg.fonttype": "none"}
+FORMATS = ("png", "svg")
+
+
+def styled(func):
+    """Build a chart inside the house rc context (fonts, spines), without touching global rcParams."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(RC):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 7.5, height: float = 3.2, **kw):
+    """A figure sized for a paper page (7.5 in wide), outside pyplot's global figure registry.
+
+    Using ``Figure`` directly (not ``plt.subplots``) keeps charts thread-safe in the dashboard and
+    means nobody has to remember ``plt.close``. Call it inside a :func:`styled` function.
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write a figure; the format follows the file suffix (.png or .svg)."""
+    path = Path(path)
+    with plt.rc_context(RC):
+        fig.savefig(path, dpi=RC["savefig.dpi"])
+    return path
 
 
 def x_values(ts: pd.DataFrame):
@@ -31,15 +78,27 @@ def x_values(ts: pd.DataFrame):
 
 def event_x(ts: pd.DataFrame, weeks):
     if "date" in ts.columns:
-        start = pd.to_datetime(ts["date"].iloc[0])
+        start = pd.to_datetime(ts["date"].iloc[0]) - pd.Timedelta(weeks=int(ts["week"].iloc[0]))
         return [start + pd.Timedelta(weeks=int(w)) for w in weeks]
     return list(weeks)
 
 
-def finish_time_axis(ax, ts: pd.DataFrame) -> None:
+def finish_time_axis(ax, ts: pd.DataFrame, maxticks: int = 10) -> None:
     if "date" in ts.columns:
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator())
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        date_axis(ax, maxticks)
 
 
-__all__ = ["plt", "OKABE_ITO", "EVENT_COLOURS", "RC", "x_values", "event_x", "finish_time_axis"]
+def date_axis(ax, maxticks: int = 10) -> None:
+    """Concise calendar ticks (years, then months) that do not collide in narrow panels."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of a parameter or metric name."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text)).strip("_") or "x"
+
+
+__all__ = ["plt", "Figure", "OKABE_ITO", "CYCLE", "EVENT_COLOURS", "ROLE_COLOURS", "OUTCOME_COLOURS", "PROB_CMAP",
+           "POSITION_CMAP", "RC", "FORMATS", "styled", "new_figure", "save", "x_values", "event_x", "finish_time_axis", "date_axis", "slug"]
