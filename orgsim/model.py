@@ -538,6 +538,8 @@ class _MemberTies:
         back = np.flatnonzero(~new[dst])  # the other direction of ties to rows already in (adj is symmetric)
         src, dst, w = (np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]),
                        np.concatenate([w, w[back]]))
+        if src.size == 0:  # newcomers without ties to Q
+            return
         key = src * n + dst
         order = np.argsort(key)
         src, dst, w, key = src[order], dst[order], w[order], key[order]
