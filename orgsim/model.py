@@ -82,6 +82,7 @@ class OrgModel(mesa.Model):
         self.public_standing = 1.0
         self._engaged_key = None   # (week, state.version) of the cached engaged mask
         self._leaders_version = -1
+        self._seats_changed = 0  # Leader agents made or removed: keys the cached leader rows
         self._ties: _Ties | None = None
         self._among: _MemberTies | None = None
         self._member_rows_version = -1
@@ -192,10 +193,14 @@ class OrgModel(mesa.Model):
     def register_agent(self, agent) -> None:
         super().register_agent(agent)
         self.state.touch()  # a member joined or changed role: cached masks are stale
+        if getattr(agent, "role_code", None) == LEADER:
+            self._seats_changed += 1
 
     def deregister_agent(self, agent) -> None:
         super().deregister_agent(agent)
         self.state.touch()
+        if getattr(agent, "role_code", None) == LEADER:
+            self._seats_changed += 1
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -222,13 +227,14 @@ class OrgModel(mesa.Model):
         return self._engaged_rows
 
     def leader_rows(self) -> np.ndarray:
-        """Rows of the members holding a seat, ascending (roles change only with agents: cached)."""
+        """Rows of the members holding a seat, ascending. Cached until a Leader agent is made or
+        removed: seats change only that way (a role is set by the agent made for the row)."""
         s = self.state
-        if self._leaders_version != s.version or self.verify_caches:
+        if self._leaders_version != self._seats_changed or self.verify_caches:
             rows = np.flatnonzero(s.member & (s.role == LEADER))
-            if self.verify_caches and self._leaders_version == s.version:
-                assert np.array_equal(rows, self._leaders), "stale leader rows: call state.touch()"
-            self._leaders, self._leaders_version = rows, s.version
+            if self.verify_caches and self._leaders_version == self._seats_changed:
+                assert np.array_equal(rows, self._leaders), "stale leader rows"
+            self._leaders, self._leaders_version = rows, self._seats_changed
         return self._leaders
 
     @property
