@@ -41,6 +41,9 @@ SCHEDULE = (
 INITIAL_LINE = 0.5
 # tie_sum extracts the engaged members' ties (once a week) only for networks with more ties than this
 EXTRACT_TIES = 1_000_000
+# member ties are built afresh when they cover this many rows per member (rows of leavers weigh
+# nothing but cost time); rebuilding often costs more
+REBUILD = 1.1
 # tie_uniforms draws every uniform when at least one tie in this many is needed (jumping ahead is then slower)
 JUMP_RATIO = 400
 
@@ -317,7 +320,7 @@ class OrgModel(mesa.Model):
             a = self._among = _MemberTies(self.adj, self.member_rows)
         elif a.version != self.state.version:
             rows = self.member_rows
-            if a.size > 1.25 * rows.size + 64:
+            if a.size > REBUILD * rows.size + 64:
                 a = self._among = _MemberTies(self.adj, rows)
             else:
                 a.add(rows[~a.inside[rows]])
