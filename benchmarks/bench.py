@@ -19,7 +19,8 @@ nothing is shared or warmed between them. It measures:
 * Sweep throughput: ``python -m orgsim sweep scenarios/sweeps/smoke.toml --workers N --out TMP`` for
   N = 1 and 2, wall time. Skipped with a message while ``orgsim.sweep`` is not importable.
 
-``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself.
+``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself;
+``--iso-standin`` times the stand-in ISO scenario even where the real one exists (to compare trees).
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ def work_epstein(steps: int) -> dict:
 def _iso_scenario():
     from orgsim.scenario import load_scenario
 
-    if ISO.exists():
+    if ISO.exists() and not os.environ.get("ORGSIM_BENCH_ISO_STANDIN"):
         return load_scenario(ISO), f"{ISO.relative_to(ROOT)}"
+    why = "forced by --iso-standin" if ISO.exists() else "scenarios/iso_2019.toml not found"
     return (load_scenario(BASELINE, {**ISO_STANDIN, "name": "iso-standin"}),
-            "stand-in (scenarios/iso_2019.toml not found): baseline with 1,500 members, 40 branches, 536 weeks")
+            f"stand-in ({why}): baseline with 1,500 members, 40 branches, 536 weeks")
 
 
 def work_iso(charts: str) -> dict:
@@ -151,7 +153,7 @@ def work_iso(charts: str) -> dict:
 def iso_cli(charts: bool) -> dict:
     """The whole command, as a user types it: interpreter start, imports, run, outputs."""
     with tempfile.TemporaryDirectory() as tmp:
-        if ISO.exists():
+        if ISO.exists() and not os.environ.get("ORGSIM_BENCH_ISO_STANDIN"):
             cmd = [sys.executable, "-m", "orgsim", "run", str(ISO)]
         else:
             cmd = [sys.executable, "-m", "orgsim", "run", str(BASELINE), "--set", "name=iso-standin"]
@@ -220,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated member counts")
     p.add_argument("--weeks", type=int, default=None, help="weeks per size run (default 520; 52 with --quick)")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: orgsim,epstein,iso,sweep")
+    p.add_argument("--iso-standin", action="store_true",
+                   help="time the stand-in ISO scenario even if scenarios/iso_2019.toml exists (to compare with older trees)")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
 
@@ -231,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     skip = set(filter(None, a.skip.split(",")))
+    if a.iso_standin:
+        os.environ["ORGSIM_BENCH_ISO_STANDIN"] = "1"  # inherited by the measuring subprocesses
     weeks = a.weeks or (52 if a.quick else 520)
     sizes = [int(x) for x in a.sizes.split(",") if x]
     res: dict = {"machine": machine(), "command": " ".join(["python", "benchmarks/bench.py", *(argv or sys.argv[1:])]),
