@@ -119,6 +119,8 @@ def witness(model: "OrgModel", row: int, level: int) -> None:
     sev = (vp.severity_censure, vp.severity_suspension, vp.severity_expulsion)[level - 1]
     # (on the engaged members' rows only, not the whole milieu: same witnesses, same weights)
     e = model.engaged_rows
+    if e.size == 0:
+        return
     close = s.branch[e] == s.branch[row]
     ties = model.adj.indices[model.adj.indptr[row]:model.adj.indptr[row + 1]]
     at = np.searchsorted(e, ties)  # the engaged among his ties (e is ascending)
