@@ -45,7 +45,7 @@ EXTRACT_TIES = 1_000_000
 # nothing but cost time); rebuilding often costs more
 REBUILD = 1.1
 # tie_uniforms draws every uniform when at least one tie in this many is needed (jumping ahead is then slower)
-JUMP_RATIO = 400
+JUMP_RATIO = 1000  # a jump costs ~2 us in Python, a uniform ~2 ns
 
 
 class OrgModel(mesa.Model):
