@@ -19,7 +19,8 @@ nothing is shared or warmed between them. It measures:
 * Sweep throughput: ``python -m orgsim sweep scenarios/sweeps/smoke.toml --workers N --out TMP`` for
   N = 1 and 2, wall time. Skipped with a message while ``orgsim.sweep`` is not importable.
 
-``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself.
+``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself;
+``--iso-standin`` times the stand-in ISO scenario even where the real one exists (to compare trees).
 """
 
 from __future__ import annotations
@@ -88,13 +89,17 @@ def work_orgsim(members: int, weeks: int) -> dict:
     t0 = time.perf_counter()
     model = OrgModel(sc)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     model.run()
     t2 = time.perf_counter()
+    cpu = time.process_time() - c1  # CPU time: what other processes on the machine change least
     run = t2 - t1
     ties = int(model.net.within.nnz + model.net.cross.nnz)  # directed entries, i.e. 2 x undirected ties
     return {
         "members": members, "weeks": model.week, "rows": model.n, "ties": ties, "cpu": cpu,
-        "setup_s": t1 - t0, "run_s": run, "member_steps_per_s": members * model.week / run,
+        "setup_s": t1 - t0, "run_s": run, "run_cpu_s": cpu, "member_steps_per_s": members * model.week / run,
+        "member_steps_per_cpu_s": members * model.week / cpu,
+        "member_weeks": int(model.recorder.data["members"][: model.recorder.rows].sum()),
         "us_per_week": 1e6 * run / model.week,
         "ns_per_row_tie_week": 1e9 * run / model.week / (model.n + ties),
         "final_members": int(model.state.member.sum()),
@@ -112,30 +117,35 @@ def work_epstein(steps: int) -> dict:
     model = EpsteinCivilViolence(seed=1)  # defaults: 40x40 torus, ~1,200 citizens and cops
     t1 = time.perf_counter()
     agents = len(model.agents)
+    c1 = time.process_time()
     for _ in range(steps):
         model.step()
     t2 = time.perf_counter()
-    return {"agents": agents, "steps": steps, "setup_s": t1 - t0, "run_s": t2 - t1,
-            "agent_steps_per_s": agents * steps / (t2 - t1), "mesa": mesa.__version__, "cpu": cpu,
+    run_cpu = time.process_time() - c1
+    return {"agents": agents, "steps": steps, "setup_s": t1 - t0, "run_s": t2 - t1, "run_cpu_s": run_cpu,
+            "agent_steps_per_s": agents * steps / (t2 - t1), "agent_steps_per_cpu_s": agents * steps / run_cpu,
+            "mesa": mesa.__version__, "cpu": cpu,
             "peak_rss_mb": _peak_rss_mb()}
 
 
 def _iso_scenario():
     from orgsim.scenario import load_scenario
 
-    if ISO.exists():
+    if ISO.exists() and not os.environ.get("ORGSIM_BENCH_ISO_STANDIN"):
         return load_scenario(ISO), f"{ISO.relative_to(ROOT)}"
+    why = "forced by --iso-standin" if ISO.exists() else "scenarios/iso_2019.toml not found"
     return (load_scenario(BASELINE, {**ISO_STANDIN, "name": "iso-standin"}),
-            "stand-in (scenarios/iso_2019.toml not found): baseline with 1,500 members, 40 branches, 536 weeks")
+            f"stand-in ({why}): baseline with 1,500 members, 40 branches, 536 weeks")
 
 
 def work_iso(charts: str) -> dict:
     """Load, build, run and write outputs, in-process; imports before the clock except charts'."""
-    cpu = _pin()
+    cpu_id = _pin()
     import orgsim.run as run
 
     with_charts = charts == "charts"
     with tempfile.TemporaryDirectory() as tmp:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         sc, label = _iso_scenario()
         t1 = time.perf_counter()
@@ -143,15 +153,17 @@ def work_iso(charts: str) -> dict:
         t2 = time.perf_counter()
         run.write_outputs(result, Path(tmp) / "out", charts=with_charts)
         t3 = time.perf_counter()
+        cpu = time.process_time() - c0
     return {"scenario": label, "charts": with_charts, "members": sc.organisation.members, "weeks": result.summary["weeks_run"],
-            "load_s": t1 - t0, "simulate_s": t2 - t1, "write_s": t3 - t2, "total_s": t3 - t0, "cpu": cpu,
+            "load_s": t1 - t0, "simulate_s": t2 - t1, "write_s": t3 - t2, "total_s": t3 - t0, "total_cpu_s": cpu,
+            "cpu": cpu_id,
             "peak_rss_mb": _peak_rss_mb()}
 
 
 def iso_cli(charts: bool) -> dict:
     """The whole command, as a user types it: interpreter start, imports, run, outputs."""
     with tempfile.TemporaryDirectory() as tmp:
-        if ISO.exists():
+        if ISO.exists() and not os.environ.get("ORGSIM_BENCH_ISO_STANDIN"):
             cmd = [sys.executable, "-m", "orgsim", "run", str(ISO)]
         else:
             cmd = [sys.executable, "-m", "orgsim", "run", str(BASELINE), "--set", "name=iso-standin"]
@@ -172,14 +184,24 @@ def sweep(workers: int) -> dict:
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             return {"workers": workers, "error": (p.stderr or p.stdout)[-500:]}
-        return {"workers": workers, "wall_s": wall, "stdout_tail": p.stdout.strip().splitlines()[-1:]}
+        out = {"workers": workers, "wall_s": wall, "stdout_tail": p.stdout.strip().splitlines()[-1:]}
+        try:  # best effort: the number of runs, if the sweep stores one row per run in runs.parquet
+            import pyarrow.parquet as pq
+
+            out["runs"] = pq.ParquetFile(Path(tmp) / "out" / "runs.parquet").metadata.num_rows
+            out["runs_per_s"] = out["runs"] / wall
+        except Exception:
+            pass
+        return out
 
 
 def sweep_available() -> str | None:
     """None if the sweep engine can be benchmarked, else why not."""
-    probe = subprocess.run([sys.executable, "-c", "import orgsim.sweep"], env=_env(), cwd=ROOT, capture_output=True)
-    if probe.returncode != 0:
-        return "orgsim.sweep is not importable (the sweep engine is not on this branch yet)"
+    probe = subprocess.run([sys.executable, "-c", "import orgsim.sweep as s; print(s.__file__)"], env=_env(), cwd=ROOT,
+                           capture_output=True, text=True)
+    # an editable install of another checkout may supply a module this tree lacks: it must be this tree's
+    if probe.returncode != 0 or not Path(probe.stdout.strip()).resolve().is_relative_to(ROOT):
+        return "orgsim.sweep is not importable from this tree (the sweep engine is not on this branch yet)"
     if not SMOKE.exists():
         return f"{SMOKE.relative_to(ROOT)} not found"
     return None
@@ -210,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated member counts")
     p.add_argument("--weeks", type=int, default=None, help="weeks per size run (default 520; 52 with --quick)")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: orgsim,epstein,iso,sweep")
+    p.add_argument("--iso-standin", action="store_true",
+                   help="time the stand-in ISO scenario even if scenarios/iso_2019.toml exists (to compare with older trees)")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
 
@@ -221,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     skip = set(filter(None, a.skip.split(",")))
+    if a.iso_standin:
+        os.environ["ORGSIM_BENCH_ISO_STANDIN"] = "1"  # inherited by the measuring subprocesses
     weeks = a.weeks or (52 if a.quick else 520)
     sizes = [int(x) for x in a.sizes.split(",") if x]
     res: dict = {"machine": machine(), "command": " ".join(["python", "benchmarks/bench.py", *(argv or sys.argv[1:])]),
@@ -234,23 +260,27 @@ def main(argv: list[str] | None = None) -> int:
     if "orgsim" not in skip:
         res["orgsim"] = []
         print(f"\nbaseline.toml, {weeks} weeks, branches = members/25 (set-up excluded from the rate)")
-        print(f"{'members':>9} {'rows':>8} {'ties':>9} {'set-up s':>9} {'run s':>8} {'member-steps/s':>15} "
-              f"{'ns/(row+tie)/wk':>16} {'peak RSS MB':>12}")
+        print(f"{'members':>9} {'rows':>8} {'ties':>9} {'set-up s':>9} {'run s':>8} {'(CPU s)':>8} {'member-steps/s':>15} "
+              f"{'(per CPU s)':>12} {'ns/(row+tie)/wk':>16} {'peak RSS MB':>12}")
         for m in sizes:
             r = _worker("orgsim", str(m), str(weeks))
             res["orgsim"].append(r)
-            print(f"{m:>9,} {r['rows']:>8,} {r['ties']:>9,} {r['setup_s']:>9.3f} {r['run_s']:>8.3f} "
-                  f"{r['member_steps_per_s']:>15,.0f} {r['ns_per_row_tie_week']:>16.2f} {r['peak_rss_mb']:>12.0f}")
+            print(f"{m:>9,} {r['rows']:>8,} {r['ties']:>9,} {r['setup_s']:>9.3f} {r['run_s']:>8.3f} {r['run_cpu_s']:>8.3f} "
+                  f"{r['member_steps_per_s']:>15,.0f} {r['member_steps_per_cpu_s']:>12,.0f} "
+                  f"{r['ns_per_row_tie_week']:>16.2f} {r['peak_rss_mb']:>12.0f}")
         print(f"(peak RSS includes ~{res['orgsim'][0]['rss_after_imports_mb']:.0f} MB of interpreter and imports)")
 
     if "epstein" not in skip:
         steps = 20 if a.quick else 100
         e = res["epstein"] = _worker("epstein", str(steps))
         print(f"\nMesa {e['mesa']} epstein_civil_violence (defaults): {e['agents']} agents x {steps} steps in "
-              f"{e['run_s']:.2f} s = {e['agent_steps_per_s']:,.0f} agent-steps/s")
+              f"{e['run_s']:.2f} s = {e['agent_steps_per_s']:,.0f} agent-steps/s ({e['agent_steps_per_cpu_s']:,.0f} per CPU s)")
         if "orgsim" in res:
             res["ratio"] = {str(r["members"]): r["member_steps_per_s"] / e["agent_steps_per_s"] for r in res["orgsim"]}
-            print("orgsim / Epstein: " + ", ".join(f"{int(k):,} members {v:,.0f}x" for k, v in res["ratio"].items()))
+            res["ratio_cpu"] = {str(r["members"]): r["member_steps_per_cpu_s"] / e["agent_steps_per_cpu_s"]
+                                for r in res["orgsim"]}
+            print("orgsim / Epstein (wall): " + ", ".join(f"{int(k):,} members {v:,.0f}x" for k, v in res["ratio"].items()))
+            print("orgsim / Epstein (CPU):  " + ", ".join(f"{int(k):,} members {v:,.0f}x" for k, v in res["ratio_cpu"].items()))
 
     if "iso" not in skip:
         res["iso"] = {"in_process": [_worker("iso", c) for c in ("nocharts", "charts")],
@@ -259,8 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         c0, c1 = res["iso"]["cli"]
         print(f"\nISO-like scenario end to end: {i0['scenario']}")
         print(f"  in-process, load + simulate + write: {i0['total_s']:.3f} s without charts "
-              f"(simulate {i0['simulate_s']:.3f}, write {i0['write_s']:.3f}); {i1['total_s']:.3f} s with charts "
-              f"(write {i1['write_s']:.3f}, matplotlib import included)")
+              f"(simulate {i0['simulate_s']:.3f}, write {i0['write_s']:.3f}; CPU {i0['total_cpu_s']:.3f} s); "
+              f"{i1['total_s']:.3f} s with charts (write {i1['write_s']:.3f}, matplotlib import included; "
+              f"CPU {i1['total_cpu_s']:.3f} s)")
         print(f"  whole command `python -m orgsim run`: {c0['wall_s']:.2f} s with --no-charts, {c1['wall_s']:.2f} s with charts")
 
     if "sweep" not in skip:
@@ -272,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
             res["sweep"] = [sweep(1), sweep(2)]
             print(f"\nsweep {SMOKE.relative_to(ROOT)}:")
             for s in res["sweep"]:
-                print(f"  --workers {s['workers']}: " + (f"{s['wall_s']:.2f} s wall" if "wall_s" in s else f"failed: {s['error']}"))
+                if "wall_s" not in s:
+                    print(f"  --workers {s['workers']}: failed: {s['error']}")
+                    continue
+                rate = f", {s['runs']} runs, {s['runs_per_s']:.1f} runs/s" if "runs" in s else ""
+                print(f"  --workers {s['workers']}: {s['wall_s']:.2f} s wall{rate}")
             if all("wall_s" in s for s in res["sweep"]):
                 print(f"  speed-up with 2 workers: {res['sweep'][0]['wall_s'] / res['sweep'][1]['wall_s']:.2f}x")
 

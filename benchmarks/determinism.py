@@ -2,7 +2,8 @@
 
 Runs a fixed set of scenario variants and seeds (baseline; harsh discipline; events that exercise
 scandals, critiques, conventions with proposals, reforms and climate changes; a closed regime; a
-larger organisation) and writes timeseries.csv, events.csv and summary.json for each.
+larger organisation; the case scenarios iso_2019 and sep_2021 where they exist) and writes
+timeseries.csv, events.csv and summary.json for each.
 
     python benchmarks/determinism.py record REF_DIR     # before a change
     python benchmarks/determinism.py compare REF_DIR    # after it: exit 1 on any difference
@@ -60,6 +61,9 @@ SEEDS = {"baseline": (1, 2, 3), "harsh": (1, 2), "events": (1, 2), "closed": (1,
          "factions": (1, 2), "open": (1,), "large": (1,)}
 
 
+CASES = ("iso_2019", "sep_2021")
+
+
 def produce(out: Path, verify: bool = False) -> Counter:
     sys.path.insert(0, str(ROOT))
     from orgsim.model import OrgModel
@@ -70,9 +74,16 @@ def produce(out: Path, verify: bool = False) -> Counter:
 
     base = read_toml(ROOT / "scenarios" / "baseline.toml")
     kinds: Counter = Counter()
-    for name, overrides in VARIANTS.items():
-        for seed in SEEDS[name]:
-            data = apply_overrides(base, {**overrides, "seed": seed, "name": f"det-{name}"})
+    variants = dict(VARIANTS)
+    seeds = dict(SEEDS)
+    for case in CASES:  # the real case scenarios, where present
+        if (ROOT / "scenarios" / f"{case}.toml").exists():
+            variants[case], seeds[case] = {"file": case}, (1, 2)
+    for name, overrides in variants.items():
+        for seed in seeds[name]:
+            overrides = dict(overrides)
+            source = read_toml(ROOT / "scenarios" / f"{overrides.pop('file')}.toml") if "file" in overrides else base
+            data = apply_overrides(source, {**overrides, "seed": seed, "name": f"det-{name}"})
             result = simulate(validate(data, name))
             write_files(result, out / f"{name}-seed{seed}", charts=False)
             kinds.update(result.events["kind"])

@@ -39,8 +39,13 @@ SCHEDULE = (
     ("dissolution", dissolution.step),
 )
 INITIAL_LINE = 0.5
+# tie_sum extracts the engaged members' ties (once a week) only for networks with more ties than this
+EXTRACT_TIES = 1_000_000
+# member ties are built afresh when they cover this many rows per member (rows of leavers weigh
+# nothing but cost time); rebuilding often costs more
+REBUILD = 1.1
 # tie_uniforms draws every uniform when at least one tie in this many is needed (jumping ahead is then slower)
-JUMP_RATIO = 400
+JUMP_RATIO = 1000  # a jump costs ~2 us in Python, a uniform ~2 ns
 
 
 class OrgModel(mesa.Model):
@@ -80,6 +85,7 @@ class OrgModel(mesa.Model):
         self.public_standing = 1.0
         self._engaged_key = None   # (week, state.version) of the cached engaged mask
         self._leaders_version = -1
+        self._seats_changed = 0  # Leader agents made or removed: keys the cached leader rows
         self._ties: _Ties | None = None
         self._among: _MemberTies | None = None
         self._member_rows_version = -1
@@ -190,10 +196,14 @@ class OrgModel(mesa.Model):
     def register_agent(self, agent) -> None:
         super().register_agent(agent)
         self.state.touch()  # a member joined or changed role: cached masks are stale
+        if getattr(agent, "role_code", None) == LEADER:
+            self._seats_changed += 1
 
     def deregister_agent(self, agent) -> None:
         super().deregister_agent(agent)
         self.state.touch()
+        if getattr(agent, "role_code", None) == LEADER:
+            self._seats_changed += 1
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -220,13 +230,14 @@ class OrgModel(mesa.Model):
         return self._engaged_rows
 
     def leader_rows(self) -> np.ndarray:
-        """Rows of the members holding a seat, ascending (roles change only with agents: cached)."""
+        """Rows of the members holding a seat, ascending. Cached until a Leader agent is made or
+        removed: seats change only that way (a role is set by the agent made for the row)."""
         s = self.state
-        if self._leaders_version != s.version or self.verify_caches:
+        if self._leaders_version != self._seats_changed or self.verify_caches:
             rows = np.flatnonzero(s.member & (s.role == LEADER))
-            if self.verify_caches and self._leaders_version == s.version:
-                assert np.array_equal(rows, self._leaders), "stale leader rows: call state.touch()"
-            self._leaders, self._leaders_version = rows, s.version
+            if self.verify_caches and self._leaders_version == self._seats_changed:
+                assert np.array_equal(rows, self._leaders), "stale leader rows"
+            self._leaders, self._leaders_version = rows, self._seats_changed
         return self._leaders
 
     @property
@@ -271,6 +282,12 @@ class OrgModel(mesa.Model):
                 full[among] = 1.0 if x is None else x[among]
                 assert np.array_equal(y, self.adj @ full), "tie_sum(among=...) differs from adj @ v"
             return y
+        if self.adj.nnz < EXTRACT_TIES:
+            # small network: the product over every tie costs less than extracting members' ties
+            m = self.engaged
+            if x is None:
+                return self.adj @ m.astype(np.float64)
+            return self.adj @ np.where(m if x.ndim == 1 else m[:, None], x, 0.0).astype(np.float64, copy=False)
         t = self._week_ties()
         eng = self.engaged[t.rows]
         if x is None:
@@ -303,7 +320,7 @@ class OrgModel(mesa.Model):
             a = self._among = _MemberTies(self.adj, self.member_rows)
         elif a.version != self.state.version:
             rows = self.member_rows
-            if a.size > 1.25 * rows.size + 64:
+            if a.size > REBUILD * rows.size + 64:
                 a = self._among = _MemberTies(self.adj, rows)
             else:
                 a.add(rows[~a.inside[rows]])
@@ -495,7 +512,7 @@ class _MemberTies:
     (the terms left out are zeros, which do not change a sum that started at +0)."""
 
     def __init__(self, adj, rows: np.ndarray):
-        self.adj, self.n, self.version, self._src = adj, adj.shape[0], None, None
+        self.adj, self.n, self.version, self._src, self.csr = adj, adj.shape[0], None, None, None
         self.inside = np.zeros(self.n, dtype=bool)
         self.inside[rows] = True
         self.size = rows.size
@@ -506,7 +523,12 @@ class _MemberTies:
     def _set(self, count: np.ndarray, dst: np.ndarray, w: np.ndarray) -> None:
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(count, out=indptr[1:])
-        self.csr = sp.csr_matrix((w, dst, indptr), shape=(self.n, self.n), copy=False)
+        if getattr(self, "csr", None) is None:
+            self.csr = sp.csr_matrix((w, dst, indptr), shape=(self.n, self.n))
+        else:
+            # swap in the new arrays: building a new matrix checks its arguments at some cost
+            itype = self.csr.indices.dtype
+            self.csr.indptr, self.csr.indices, self.csr.data = indptr.astype(itype), dst.astype(itype), w
         self.count, self._src = count, None
 
     def add(self, rows: np.ndarray) -> None:
@@ -521,14 +543,18 @@ class _MemberTies:
         new = np.zeros(n, dtype=bool)
         new[rows] = True
         back = np.flatnonzero(~new[dst])  # the other direction of ties to rows already in (adj is symmetric)
-        src, dst, w = np.r_[src, dst[back]], np.r_[dst, src[back]], np.r_[w, w[back]]
+        src, dst, w = (np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]),
+                       np.concatenate([w, w[back]]))
+        if src.size == 0:  # newcomers without ties to Q
+            return
         key = src * n + dst
         order = np.argsort(key)
         src, dst, w, key = src[order], dst[order], w[order], key[order]
         # where each new entry goes among the old ones: after the entries of its row with a
         # smaller column (looked up among the rows that gain entries only)
         indptr, old_dst = self.csr.indptr, self.csr.indices
-        u, k = np.unique(src, return_counts=True)
+        first = np.flatnonzero(np.concatenate([[True], src[1:] != src[:-1]]))  # src is sorted
+        u, k = src[first], np.diff(np.append(first, src.size))
         start, length = indptr[u], self.count[u]
         offset = np.cumsum(length) - length
         gpos = np.arange(int(length.sum())) + np.repeat(start - offset, length)

@@ -63,10 +63,16 @@ def build_network(rng: np.random.Generator, branch: np.ndarray, within_degree: f
     rows, cols = [src], [dst]
 
     # vertical ties: organisers to their region, leaders to leaders and organisers
-    for o, region in zip(organisers, organiser_region):
-        members_of_region = np.flatnonzero(np.isin(branch, region))
-        rows.append(np.full(members_of_region.size, o))
-        cols.append(members_of_region)
+    # (one pass for all regions: a branch is in at most one region)
+    region_of_branch = np.full(counts.size, -1)
+    for k, region in enumerate(organiser_region):
+        region_of_branch[region] = k
+    k_of_row = region_of_branch[branch]
+    in_region = np.flatnonzero(k_of_row >= 0)
+    by_region = in_region[np.argsort(k_of_row[in_region], kind="stable")]  # ascending rows within a region
+    rows.append(np.repeat(np.asarray(organisers)[: len(organiser_region)],
+                          np.bincount(k_of_row[in_region], minlength=len(organiser_region))))
+    cols.append(by_region)
     staff = np.concatenate([leaders, organisers])
     ii, jj = np.meshgrid(staff, staff)
     rows.append(ii.ravel())

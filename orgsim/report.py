@@ -17,7 +17,6 @@ import pandas as pd
 from orgsim.errors import OrgsimError
 from orgsim.plots.events import key_events
 from orgsim.plots.folders import OUTCOMES, read_run, read_sweep
-from orgsim.plots.style import save
 
 MAX_EVENT_ROWS = 300
 CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -76,13 +75,15 @@ def _write(path: Path, text: str) -> Path:
 def write_run_report(folder: str | Path, model=None, charts: bool = True) -> Path:
     """Write the run's standard charts (overview.png; network.png when the finished ``model`` is
     given) and report.html with summary, charts and key events. Returns the report's path."""
-    from orgsim.plots.run import overview_figure
-
     folder = Path(folder)
     run = read_run(folder)
     s = run.summary
     images = []
     if charts:
+        # matplotlib only when drawing: its import alone takes about half a second
+        from orgsim.plots.run import overview_figure
+        from orgsim.plots.style import save
+
         images.append((save(overview_figure(run.timeseries, run.events, s), folder / "overview.png"),
                        "Members by role, membership flows, dissent, trust and grievance, factions"))
         if model is not None:

@@ -117,18 +117,20 @@ def witness(model: "OrgModel", row: int, level: int) -> None:
     """Fear and perceived injustice among those who see member ``row`` sanctioned."""
     s, prm, vp = model.state, model.params.discipline, model.params.voice
     sev = (vp.severity_censure, vp.severity_suspension, vp.severity_expulsion)[level - 1]
-    weight = np.zeros(model.n)
-    if level == EXPULSION:
-        weight[model.engaged] = prm.distant_witness  # announced to the whole membership
-    close = model.engaged & (s.branch == s.branch[row])
-    close[model.adj.indices[model.adj.indptr[row]:model.adj.indptr[row + 1]]] = True
-    close &= model.engaged
-    weight[close] = 1.0
-    weight[row] = 0.0
-    who = np.flatnonzero(weight > 0)
+    # (on the engaged members' rows only, not the whole milieu: same witnesses, same weights)
+    e = model.engaged_rows
+    if e.size == 0:
+        return
+    close = s.branch[e] == s.branch[row]
+    ties = model.adj.indices[model.adj.indptr[row]:model.adj.indptr[row + 1]]
+    at = np.searchsorted(e, ties)  # the engaged among his ties (e is ascending)
+    close[at[(at < e.size) & (e[np.minimum(at, e.size - 1)] == ties)]] = True
+    weight = np.where(close, 1.0, prm.distant_witness if level == EXPULSION else 0.0)  # expulsions are announced to all
+    weight[e == row] = 0.0
+    keep = weight > 0
+    who, w = e[keep], weight[keep]
     if who.size == 0:
         return
-    w = weight[who]
     s.fear[who] = np.clip(s.fear[who] + prm.fear_gain * sev * w, 0.0, 1.0)
     eps = model.params.influence.confidence
     unjust = (s.grievance[who] > s.threshold[who]) | (np.abs(s.pos[who] - s.pos[row]) < eps)

@@ -61,12 +61,15 @@ def step(model: "OrgModel") -> None:
     # new factions from connected groups of candidates
     e = cand[src] & cand[dst] & close & usable
     if e.sum() >= prm.min_size - 1:
-        g = sp.coo_matrix((np.ones(e.sum()), (src[e], dst[e])), shape=(model.n, model.n))
+        # components of the graph on the candidates that have such a tie (the others are alone):
+        # numbered, like on the whole milieu, in the order of their first row
+        nodes = np.unique(np.concatenate([src[e], dst[e]]))
+        g = sp.coo_matrix((np.ones(e.sum()), (np.searchsorted(nodes, src[e]), np.searchsorted(nodes, dst[e]))),
+                          shape=(nodes.size, nodes.size))
         _, labels = connected_components(g, directed=False)
-        labels = np.where(cand, labels, -1)
-        sizes = np.bincount(labels[cand])
+        sizes = np.bincount(labels)
         for lab in np.flatnonzero(sizes >= prm.min_size):
-            rows = np.flatnonzero(labels == lab)
+            rows = nodes[labels == lab]
             fid = model.new_faction_id()
             s.faction[rows] = fid
             model.log("faction_formed", model.agent_at[rows[0]],

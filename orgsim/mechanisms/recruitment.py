@@ -41,12 +41,12 @@ def step(model: "OrgModel") -> None:
     periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
     p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
     joins = periphery[model.rng.random(periphery.size) < p]
-    for row in joins:
-        join(model, row)
+    join(model, joins)
     model.flows["recruits"] += joins.size
 
 
-def join(model: "OrgModel", row: int) -> None:
+def join(model: "OrgModel", row: int | np.ndarray) -> None:
+    """Row (or rows, ascending: their state is set at once, then their agents made in order) join."""
     s = model.state
     s.status[row] = MEMBER
     s.joined[row] = model.week
@@ -56,7 +56,8 @@ def join(model: "OrgModel", row: int) -> None:
     s.sanction_level[row] = 0
     s.faction[row] = NO_FACTION
     s.suspended_until[row] = NEVER
-    Member(model, row)
+    for r in np.atleast_1d(row).tolist():
+        Member(model, r)
 
 
 def _renew(model: "OrgModel") -> None:
