@@ -8,14 +8,19 @@ runs per second (runs / wall time of ``run_sweep``, worker start-up included, as
 CPU seconds per run inside the workers (independent of other load on the machine); the share of
 a core each worker actually got while running tasks (CPU / wall inside tasks: 1.0 on an idle
 machine, less when other processes compete); and the 1-minute load average after the row. The Dask
-cluster (2 single-threaded worker processes) is started beforehand, as a user's would be. The
-runs.parquet files of the three executors are compared byte for byte.
+cluster (``dask scheduler`` and ``dask worker --nworkers 2 --nthreads 1`` on 127.0.0.1) is started
+before its measurement, as a user's would be. The runs.parquet files of the three executors are
+compared byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import tomllib
@@ -39,12 +44,41 @@ def measure(path: str, out: Path, replicates: int | None, **executor) -> dict:
     tasks = []
     t0 = time.perf_counter()
     report = run_sweep(plan, out, force=True, show_progress=False, log=lambda *a: None,
-                       on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])))
+                       on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])), **executor)
     wall = time.perf_counter() - t0
     cpu = sum(c for _, c in tasks)
-    return {"runs": report.computed, "rate": report.computed / wall, "cpu_per_run": cpu / report.computed,
+    return {"runs": report.computed, "executor": report.executor, "rate": report.computed / wall, "cpu_per_run": cpu / report.computed,
             "core_share": cpu / sum(s for s, _ in tasks), "load": os.getloadavg()[0],
             "bytes": (out / "runs.parquet").read_bytes()}
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int):
+    """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1, as a user would start them.
+
+    Started only for the Dask measurement, so that an idle cluster does not slow the local ones.
+    """
+    from distributed import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              **quiet)]
+    try:
+        procs.append(subprocess.Popen([dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+                                       "--host", "127.0.0.1", "--no-dashboard"], **quiet))
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(workers, timeout=60)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -53,20 +87,21 @@ def main() -> None:
     ap.add_argument("--dask-workers", type=int, default=2)
     ap.add_argument("--replicates", type=int, help="replicates per point of the sweep files (to shorten long ones)")
     args = ap.parse_args()
-    from distributed import LocalCluster
-
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
     print("| sweep | runs | executor | runs/s | CPU s/run | core share per worker | load after |")
     print("|---|---:|---|---:|---:|---:|---:|")
-    with LocalCluster(n_workers=args.dask_workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster, tempfile.TemporaryDirectory() as tmp:
-        executors = (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2}),
-                     (f"Dask, {args.dask_workers} x 1 thread", {"scheduler": cluster.scheduler_address}))
+    with tempfile.TemporaryDirectory() as tmp:
         for path in args.sweeps:
             files = set()
-            for k, (name, executor) in enumerate(executors):
-                m = measure(path, Path(tmp) / f"{Path(path).stem}-{k}", args.replicates, **executor)
+            for k, name in enumerate(("1 worker", "2 workers", f"Dask, {args.dask_workers} x 1 thread")):
+                out = Path(tmp) / f"{Path(path).stem}-{k}"
+                if k < 2:
+                    m = measure(path, out, args.replicates, workers=k + 1)
+                else:
+                    with dask_cluster(args.dask_workers) as address:
+                        m = measure(path, out, args.replicates, scheduler=address)
                 files.add(m["bytes"])
+                assert m["executor"].startswith(("1 worker", "2 local", "Dask")[k]), m["executor"]
                 print(f"| {Path(path).name} | {m['runs']} | {name} | {m['rate']:.2f} | {m['cpu_per_run']:.3f} | "
                       f"{m['core_share']:.2f} | {m['load']:.1f} |", flush=True)
             print(f"| {Path(path).name} | | runs.parquet | {'identical' if len(files) == 1 else 'DIFFERENT'} | | | |",
