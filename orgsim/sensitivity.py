@@ -22,8 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from orgsim.analysis import check_output, point_means, read_runs
 from orgsim.plan import SweepPlan
-from orgsim.scenario import read_toml
-from orgsim.sweepfile import ParamBounds, StudyFile, Strict, base_data, parse_study, resolved_toml
+from orgsim.sweepfile import ParamBounds, StudyFile, Strict, load_study, resolved_toml
 from orgsim.sweepstore import atomic_write
 
 CONFIDENCE = 0.95
@@ -86,12 +85,7 @@ class SensitivitySpec(StudyFile):
 
 
 def load_spec(path: str | Path, method: str | None = None) -> tuple[SensitivitySpec, dict]:
-    path = Path(path)
-    data = read_toml(path)
-    if method is not None:
-        data["method"] = method
-    spec = parse_study(SensitivitySpec, data, str(path))
-    return spec, base_data(spec, path)[0]
+    return load_study(SensitivitySpec, path, method=method)
 
 
 def problem(spec: SensitivitySpec) -> dict:

@@ -255,14 +255,19 @@ def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
     return data, label
 
 
-def load_sweep(path: str | Path, replicates: int | None = None) -> tuple[SweepFile, dict]:
-    """Read and validate a sweep file; returns it and its base data (raw, [set] applied)."""
+def load_study(model: type[StudyFile], path: str | Path, **overrides):
+    """Read and validate a sweep or sensitivity file, with top-level keys overridden (None
+    leaves a key as the file has it); returns it and its base data (raw, [set] applied)."""
     path = Path(path)
     data = read_toml(path)
-    if replicates is not None:
-        data["replicates"] = replicates
-    sweep = parse_study(SweepFile, data, str(path))
-    return sweep, base_data(sweep, path)[0]
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    study = parse_study(model, data, str(path))
+    return study, base_data(study, path)[0]
+
+
+def load_sweep(path: str | Path, replicates: int | None = None) -> tuple[SweepFile, dict]:
+    """Read and validate a sweep file; returns it and its base data (raw, [set] applied)."""
+    return load_study(SweepFile, path, replicates=replicates)
 
 
 def resolved_toml(study: StudyFile, base: dict) -> str:

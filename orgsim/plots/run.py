@@ -20,6 +20,15 @@ from orgsim.plots.style import (OKABE_ITO, ROLE_COLOURS, finish_time_axis, new_f
 PANELS = ("membership", "flows", "dissent", "levels", "factions")
 
 
+def _finish_right_axis(ax, ax2) -> None:
+    """A right-hand count axis beside ``ax``, with one legend for both."""
+    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.spines["right"].set_visible(True)
+    ax2.spines["top"].set_visible(False)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    legend_top_right(ax, h1 + h2, l1 + l2)
+
 def legend_top_right(ax, handles=None, labels=None) -> None:
     """Legend on the title row, right-aligned, so it never hides data."""
     if handles is None:
@@ -46,12 +55,7 @@ def plot_membership(ax, ts: pd.DataFrame) -> None:
     ax2.step(x, ts["leaders"], where="post", color=ROLE_COLOURS["leader"], lw=1.1, label="leaders")
     ax2.set_ylabel("staff (persons)")
     ax2.set_ylim(0, max(1, ts["organisers"].max(), ts["leaders"].max()) * 1.15)
-    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax2.spines["right"].set_visible(True)
-    ax2.spines["top"].set_visible(False)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    legend_top_right(ax, h1 + h2, l1 + l2)
+    _finish_right_axis(ax, ax2)
 
 
 def flows_table(ts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -119,12 +123,7 @@ def plot_factions(ax, ts: pd.DataFrame) -> None:
     ax2.step(x, ts["factions"], where="post", color=OKABE_ITO["orange"], lw=1, label="factions")
     ax2.set_ylabel("factions (count)")
     ax2.set_ylim(0, max(1, ts["factions"].max()) + 1)
-    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax2.spines["right"].set_visible(True)
-    ax2.spines["top"].set_visible(False)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    legend_top_right(ax, h1 + h2, l1 + l2)
+    _finish_right_axis(ax, ax2)
 
 
 DRAW = {"membership": plot_membership, "flows": plot_flows, "dissent": plot_dissent,
