@@ -137,6 +137,7 @@ def page(server):
                   else r.abort())
         pg = ctx.new_page()
         pg.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)  # assertions too, not only actions: a loaded machine is slow
         pg.goto(server)
         expect(pg.get_by_text("Step: 0", exact=True)).to_be_visible(timeout=60_000)
         expect(pg.locator("main img")).to_have_count(4)  # network, membership, dissent, trust
