@@ -89,6 +89,7 @@ class OrgModel(mesa.Model):
         self._ties: _Ties | None = None
         self._among: _MemberTies | None = None
         self._member_rows_version = -1
+        self._engaged_ties_key = None  # keys the cached count of engaged ties (member_tie_sum)
         self._edges = None
         self._setup()
         self.calendar = self._calendar()
@@ -164,6 +165,7 @@ class OrgModel(mesa.Model):
         self._edges = None
         self._ties = None
         self._among = None
+        self._engaged_ties_key = None
 
     @property
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -339,27 +341,32 @@ class OrgModel(mesa.Model):
 
     def member_tie_sum(self, x: np.ndarray | None = None, engaged_only: bool = False) -> np.ndarray:
         """Each member's weighted sum of ``x`` (1 if None) over his ties to engaged members:
-        ``(adj @ v)[member rows]`` bit for bit, with v = x on the engaged and 0 elsewhere. ``x``
-        may have one column per quantity (n, k). Other rows hold 0 or partial sums: use only member
-        rows. It costs the ties among members only, with each member's sum read in row order
-        (much cheaper than ``tie_sum``, above all with several columns).
+        ``(adj @ v)[member rows]`` bit for bit, with v = x on the engaged and 0 elsewhere. Other
+        rows hold 0 or partial sums: use only member rows. It costs the ties among members only,
+        with each member's sum read in row order (much cheaper than ``tie_sum``). The count of
+        engaged ties (x None) is cached until the week or the membership changes (read-only).
 
         With ``engaged_only``, ``x`` holds values for the engaged rows (``engaged_rows``) only, and
         the sums are returned for those rows only."""
         m = self.engaged
-        if engaged_only:
-            rows = self.engaged_rows
-            v = np.zeros((self.n,) + np.shape(x)[1:]) if x is not None else m.astype(np.float64)
-            if x is not None:
-                v[rows] = x
-        elif x is None:
+        if x is None:
+            if self._engaged_ties_key == self._engaged_key and not self.verify_caches:
+                return self._engaged_tie_count
             v = m.astype(np.float64)
+        elif engaged_only:
+            v = np.zeros(self.n)
+            v[self.engaged_rows] = x
         else:
-            v = np.where(m if x.ndim == 1 else m[:, None], x, 0.0).astype(np.float64, copy=False)
+            v = np.where(m, x, 0.0).astype(np.float64, copy=False)
         y = self._member_ties().csr @ v
         if self.verify_caches:
             check = self.member_rows
             assert np.array_equal(y[check], (self.adj @ v)[check]), "member_tie_sum differs from adj @ v"
+            if x is None and self._engaged_ties_key == self._engaged_key:
+                assert np.array_equal(y[check], self._engaged_tie_count[check]), "stale engaged tie count"
+        if x is None:
+            y.flags.writeable = False
+            self._engaged_tie_count, self._engaged_ties_key = y, self._engaged_key
         return y[self.engaged_rows] if engaged_only else y
 
     def out_ties(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

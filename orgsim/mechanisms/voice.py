@@ -33,8 +33,10 @@ def step(model: "OrgModel") -> None:
     e = model.engaged_rows
     voiced = s.voicing[e]
     loyal = ((s.trust[e] > LOYAL_TRUST) | (s.role[e] != RANK_AND_FILE)) & ~voiced
-    cols = np.stack([loyal, voiced, np.ones(e.size, dtype=bool)], axis=1).astype(np.float64)
-    watchers, voicers, ties = model.member_tie_sum(cols, engaged_only=True).T  # = (adj @ cols)[e]
+    # = (adj @ v)[e] for v = loyal, voiced and engaged
+    watchers = model.member_tie_sum(loyal, engaged_only=True)
+    voicers = model.member_tie_sum(voiced, engaged_only=True)
+    ties = model.member_tie_sum()[e]
     model.watchers = np.zeros(model.n)
     model.watchers[e] = watchers
     sev = severity(model.regime, prm)
