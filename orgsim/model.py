@@ -519,24 +519,24 @@ class _MemberTies:
     (the terms left out are zeros, which do not change a sum that started at +0)."""
 
     def __init__(self, adj, rows: np.ndarray):
-        self.adj, self.n, self.version, self._src, self.csr = adj, adj.shape[0], None, None, None
+        self.adj, self.n, self.version, self.csr = adj, adj.shape[0], None, None
         self.inside = np.zeros(self.n, dtype=bool)
         self.inside[rows] = True
         self.size = rows.size
         src, dst, w, _ = out_ties(adj, rows)
         keep = np.flatnonzero(self.inside[dst])
-        self._set(np.bincount(src[keep], minlength=self.n), dst[keep], w[keep])
+        self._set(np.bincount(src[keep], minlength=self.n), src[keep], dst[keep], w[keep])
 
-    def _set(self, count: np.ndarray, dst: np.ndarray, w: np.ndarray) -> None:
+    def _set(self, count: np.ndarray, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> None:
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(count, out=indptr[1:])
-        if getattr(self, "csr", None) is None:
+        if self.csr is None:
             self.csr = sp.csr_matrix((w, dst, indptr), shape=(self.n, self.n))
         else:
             # swap in the new arrays: building a new matrix checks its arguments at some cost
             itype = self.csr.indices.dtype
-            self.csr.indptr, self.csr.indices, self.csr.data = indptr.astype(itype), dst.astype(itype), w
-        self.count, self._src = count, None
+            self.csr.indptr, self.csr.indices, self.csr.data = indptr.astype(itype), dst.astype(itype, copy=False), w
+        self.count, self._src = count, src
 
     def add(self, rows: np.ndarray) -> None:
         if rows.size == 0:
@@ -547,9 +547,9 @@ class _MemberTies:
         src, dst, w, _ = out_ties(self.adj, rows)
         keep = np.flatnonzero(self.inside[dst])
         src, dst, w = src[keep], dst[keep], w[keep]
-        new = np.zeros(n, dtype=bool)
-        new[rows] = True
-        back = np.flatnonzero(~new[dst])  # the other direction of ties to rows already in (adj is symmetric)
+        # the other direction of ties to rows already in (adj is symmetric); rows is ascending
+        at_new = np.minimum(np.searchsorted(rows, dst), rows.size - 1)
+        back = np.flatnonzero(rows[at_new] != dst)
         src, dst, w = (np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]),
                        np.concatenate([w, w[back]]))
         if src.size == 0:  # newcomers without ties to Q
@@ -568,16 +568,16 @@ class _MemberTies:
         gkey = np.repeat(u, length) * n + old_dst[gpos]
         which = np.repeat(np.arange(u.size), k)
         at = start[which] + (np.searchsorted(gkey, key) - offset[which])
-        # merge, as np.insert would without its slow steps: new entry i lands at at[i] + i
+        # merge, as np.insert would: new entry i lands at at[i] + i (a boolean mask places the
+        # old entries faster than their positions would)
         total = old_dst.size + key.size
         new_to = at + np.arange(at.size)
         is_old = np.ones(total, dtype=bool)
         is_old[new_to] = False
-        old_to = np.flatnonzero(is_old)
         merged = []
-        for old, add in ((old_dst, dst), (self.csr.data, w)):
+        for old, add in ((self._src, src), (old_dst, dst), (self.csr.data, w)):
             out = np.empty(total, dtype=old.dtype)
-            out[old_to] = old
+            out[is_old] = old
             out[new_to] = add
             merged.append(out)
         count = self.count.copy()
@@ -586,8 +586,6 @@ class _MemberTies:
 
     def ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(src, dst, weight) in CSR order."""
-        if self._src is None:
-            self._src = np.repeat(np.arange(self.n), self.count)
         return self._src, self.csr.indices, self.csr.data
 
 
