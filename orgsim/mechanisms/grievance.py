@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 
-def hardship(model: "OrgModel") -> np.ndarray:
+def hardship(model: "OrgModel", rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Hardship of the persons at ``rows`` (everyone by default)."""
     s, prm = model.state, model.params.grievance
     h = (
-        prm.distance_weight * np.abs(s.pos - model.line)
+        prm.distance_weight * np.abs(s.pos[rows] - model.line)
         + prm.gap_weight * model.environment.practice_gap
         + prm.deficit_weight * democratic_deficit(model.regime)
-        + prm.injustice_weight * s.injustice
+        + prm.injustice_weight * s.injustice[rows]
     )
     return np.clip(h, 0.0, 1.0)
 
@@ -49,7 +50,7 @@ def step(model: "OrgModel") -> None:
     s.trust[m] += prm.trust_recovery * (target - s.trust[m])
     _organisers_hear_their_region(model)
     # grievance
-    h = hardship(model)[m]
+    h = hardship(model, m)
     strain = s.strain[m]
     strain += prm.adapt * (h * (1.0 - s.trust[m]) - strain)
     r = s.resentment[m]

@@ -36,10 +36,12 @@ def step(model: "OrgModel") -> None:
     reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
     reputation *= model.public_standing
     per_branch = np.bincount(s.branch[m], weights=s.commitment[m], minlength=model.n_branches) / model.branch_size
-    public = model.scenario.network.within_degree * per_branch[s.branch]
-    contact = (1.0 - prm.outreach) * model.tie_sum(s.commitment) + prm.outreach * public
-    periphery = np.flatnonzero((s.status == PERIPHERY) & (contact > 0))
-    p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact[periphery])
+    periphery = np.flatnonzero(s.status == PERIPHERY)  # only they can join: contact is computed for them
+    public = model.scenario.network.within_degree * per_branch[s.branch[periphery]]
+    contact = (1.0 - prm.outreach) * model.tie_sum(s.commitment)[periphery] + prm.outreach * public
+    reached = contact > 0
+    periphery, contact = periphery[reached], contact[reached]
+    p = 1.0 - np.exp(-prm.rate * model.environment.climate * reputation * contact)
     joins = periphery[model.rng.random(periphery.size) < p]
     join(model, joins)
     model.flows["recruits"] += joins.size
