@@ -16,8 +16,9 @@ nothing is shared or warmed between them. It measures:
   when it exists, otherwise baseline with 1,500 members, 40 branches and 536 weeks (said in the
   output). Timed in-process without and with charts, and as a whole ``python -m orgsim run``
   command (interpreter start and imports included).
-* Sweep throughput: ``python -m orgsim sweep scenarios/sweeps/smoke.toml --workers N --out TMP`` for
-  N = 1 and 2, wall time. Skipped with a message while ``orgsim.sweep`` is not importable.
+* Sweep throughput: ``scenarios/sweeps/smoke.toml`` with N = 1 and 2 workers, each in a fresh process
+  (``benchmarks/sweep_throughput.py --one``): runs/s of the computing phase and the charts' seconds
+  apart. Skipped with a message while ``orgsim.sweep`` is not importable.
 
 ``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself;
 ``--iso-standin`` times the stand-in ISO scenario even where the real one exists (to compare trees).
@@ -177,22 +178,20 @@ def iso_cli(charts: bool) -> dict:
 
 
 def sweep(workers: int) -> dict:
+    """One sweep of smoke.toml in a fresh process started as ``orgsim sweep`` starts (see sweep_throughput.py):
+    runs/s of the computing phase (worker start-up included), and the charts' seconds apart."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "orgsim", "sweep", str(SMOKE), "--workers", str(workers), "--out", str(Path(tmp) / "out")]
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"), str(SMOKE), "--one", str(Path(tmp) / "out"),
+               "--workers", str(workers)]
         t0 = time.perf_counter()
         p = subprocess.run(cmd, env=_env(), cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             return {"workers": workers, "error": (p.stderr or p.stdout)[-500:]}
-        out = {"workers": workers, "wall_s": wall, "stdout_tail": p.stdout.strip().splitlines()[-1:]}
-        try:  # best effort: the number of runs, if the sweep stores one row per run in runs.parquet
-            import pyarrow.parquet as pq
-
-            out["runs"] = pq.ParquetFile(Path(tmp) / "out" / "runs.parquet").metadata.num_rows
-            out["runs_per_s"] = out["runs"] / wall
-        except Exception:
-            pass
-        return out
+        m = json.loads(p.stdout.strip().splitlines()[-1])
+        return {"workers": workers, "runs": m["runs"], "computing_s": m["seconds"], "runs_per_s": m["rate"],
+                "charts_s": m["chart_seconds"], "cpu_per_run_s": m["cpu_per_run"], "process_wall_s": wall,
+                "load_after": m["load"]}
 
 
 def sweep_available() -> str | None:
@@ -301,15 +300,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nsweep: skipped: {why}")
         else:
             res["sweep"] = [sweep(1), sweep(2)]
-            print(f"\nsweep {SMOKE.relative_to(ROOT)}:")
+            print(f"\nsweep {SMOKE.relative_to(ROOT)} (each in a fresh process; runs/s of the computing phase, "
+                  "worker start-up included; charts and report.html timed apart):")
             for s in res["sweep"]:
-                if "wall_s" not in s:
+                if "error" in s:
                     print(f"  --workers {s['workers']}: failed: {s['error']}")
                     continue
-                rate = f", {s['runs']} runs, {s['runs_per_s']:.1f} runs/s" if "runs" in s else ""
-                print(f"  --workers {s['workers']}: {s['wall_s']:.2f} s wall{rate}")
-            if all("wall_s" in s for s in res["sweep"]):
-                print(f"  speed-up with 2 workers: {res['sweep'][0]['wall_s'] / res['sweep'][1]['wall_s']:.2f}x")
+                print(f"  --workers {s['workers']}: {s['runs']} runs in {s['computing_s']:.2f} s, {s['runs_per_s']:.1f} runs/s "
+                      f"(CPU {s['cpu_per_run_s']:.3f} s/run in the workers); charts {s['charts_s']:.2f} s; "
+                      f"whole process {s['process_wall_s']:.2f} s; load after {s['load_after']:.1f}")
+            if not any("error" in s for s in res["sweep"]):
+                one, two = res["sweep"]
+                print(f"  speed-up with 2 workers (computing phase): {one['computing_s'] / two['computing_s']:.2f}x")
 
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)

@@ -3,20 +3,28 @@
     python benchmarks/sweep_throughput.py scenarios/sweeps/smoke.toml [more sweep or sensitivity files]
         [--replicates N]
 
-Each sweep is computed from scratch into a temporary folder once per executor. Reported per row:
-runs per second (runs / wall time of ``run_sweep``, worker start-up included, as a user sees it);
-CPU seconds per run inside the workers (independent of other load on the machine); the share of
-a core each worker actually got while running tasks (CPU / wall inside tasks: 1.0 on an idle
-machine, less when other processes compete); and the 1-minute load average after the row. The Dask
-cluster (``dask scheduler`` and ``dask worker --nworkers 2 --nthreads 1`` on 127.0.0.1) is started
-before its measurement, as a user's would be. The runs.parquet files of the three executors are
-compared byte for byte.
+Each sweep is computed from scratch into a temporary folder once per executor, each time in a fresh
+Python process that starts as ``orgsim sweep`` does (so the local workers' start-up is paid every
+time, as a user pays it). Reported per row: runs per second of the computing phase (runs /
+``SweepReport.seconds``: worker start-up included, merging the parts and drawing the charts not);
+the seconds then spent on charts and report.html (drawn in the parent, whatever the executor);
+the wall time of the whole process (imports, computing, merging, charts: what a user waits) and
+of the whole process less the charts;
+CPU seconds per run inside the workers (independent of other load on the machine); the share of a
+core each worker actually got while running tasks (CPU / wall inside tasks: 1.0 on an idle machine,
+less when other processes compete); and the 1-minute load average after the row. The speed-ups are
+over 1 worker, of the computing phase and of the whole process less the charts. (With 1 worker the
+model is imported during the first run, inside the computing phase; the local pool's fork server
+imports it while the parent starts up, before the computing phase.) The Dask cluster (``dask scheduler`` and ``dask worker
+--nworkers 2 --nthreads 1`` on 127.0.0.1) is started before its measurement, as a user's would be.
+The runs.parquet files of the three executors are compared byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -37,19 +45,38 @@ def load(path: str, replicates: int | None = None):
     return load_plan(path, replicates)
 
 
-def measure(path: str, out: Path, replicates: int | None, **executor) -> dict:
+def measure_here(path: str, out: Path, replicates: int | None, workers: int | None, scheduler: str | None) -> dict:
+    """One sweep in this (fresh) process, started as the command line starts one."""
+    from orgsim.executors import prestart
+
+    prestart(workers, scheduler)  # as `orgsim sweep` does, before its heavy imports
     from orgsim.sweep import run_sweep
 
     plan = load(path, replicates)
     tasks = []
-    t0 = time.perf_counter()
-    report = run_sweep(plan, out, force=True, show_progress=False, log=lambda *a: None,
-                       on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])), **executor)
-    wall = time.perf_counter() - t0
+    report = run_sweep(plan, out, force=True, show_progress=False, log=lambda *a: None, workers=workers,
+                       scheduler=scheduler, on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])))
     cpu = sum(c for _, c in tasks)
-    return {"runs": report.computed, "executor": report.executor, "rate": report.computed / wall, "cpu_per_run": cpu / report.computed,
-            "core_share": cpu / sum(s for s, _ in tasks), "load": os.getloadavg()[0],
-            "bytes": (out / "runs.parquet").read_bytes()}
+    return {"runs": report.computed, "executor": report.executor, "seconds": report.seconds,
+            "rate": report.runs_per_second, "chart_seconds": report.chart_seconds,
+            "cpu_per_run": cpu / report.computed, "core_share": cpu / sum(s for s, _ in tasks),
+            "load": os.getloadavg()[0]}
+
+
+def measure(path: str, out: Path, replicates: int | None, workers: int | None = None,
+            scheduler: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, path, "--one", str(out)] + (["--replicates", str(replicates)] if replicates else [])
+    cmd += ["--scheduler", scheduler] if scheduler else ["--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    m["process_seconds"] = wall  # the whole command: imports, computing, merging, charts
+    m["bytes"] = (out / "runs.parquet").read_bytes()
+    return m
 
 
 @contextlib.contextmanager
@@ -86,13 +113,20 @@ def main() -> None:
     ap.add_argument("sweeps", nargs="+")
     ap.add_argument("--dask-workers", type=int, default=2)
     ap.add_argument("--replicates", type=int, help="replicates per point of the sweep files (to shorten long ones)")
+    ap.add_argument("--one", metavar="OUT", help=argparse.SUPPRESS)  # internal: one measurement, JSON on stdout
+    ap.add_argument("--workers", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        print(json.dumps(measure_here(args.sweeps[0], Path(args.one), args.replicates, args.workers, args.scheduler)))
+        return
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
-    print("| sweep | runs | executor | runs/s | CPU s/run | core share per worker | load after |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| sweep | runs | executor | runs/s (computing) | speed-up | charts s | process s (less charts) | speed-up "
+          "| CPU s/run | core share per worker | load after |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.sweeps:
-            files = set()
+            files, base, base_all = set(), None, None
             for k, name in enumerate(("1 worker", "2 workers", f"Dask, {args.dask_workers} x 1 thread")):
                 out = Path(tmp) / f"{Path(path).stem}-{k}"
                 if k < 2:
@@ -102,10 +136,14 @@ def main() -> None:
                         m = measure(path, out, args.replicates, scheduler=address)
                 files.add(m["bytes"])
                 assert m["executor"].startswith(("1 worker", "2 local", "Dask")[k]), m["executor"]
-                print(f"| {Path(path).name} | {m['runs']} | {name} | {m['rate']:.2f} | {m['cpu_per_run']:.3f} | "
-                      f"{m['core_share']:.2f} | {m['load']:.1f} |", flush=True)
-            print(f"| {Path(path).name} | | runs.parquet | {'identical' if len(files) == 1 else 'DIFFERENT'} | | | |",
-                  flush=True)
+                no_charts = m["process_seconds"] - m["chart_seconds"]
+                base, base_all = base or m["seconds"], base_all or no_charts
+                print(f"| {Path(path).name} | {m['runs']} | {name} | {m['rate']:.2f} | {base / m['seconds']:.2f}x | "
+                      f"{m['chart_seconds']:.1f} | {m['process_seconds']:.1f} ({no_charts:.1f}) | "
+                      f"{base_all / no_charts:.2f}x | {m['cpu_per_run']:.3f} | {m['core_share']:.2f} | {m['load']:.1f} |",
+                      flush=True)
+            print(f"| {Path(path).name} | | runs.parquet | {'identical' if len(files) == 1 else 'DIFFERENT'} "
+                  "| | | | | | | |", flush=True)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,8 @@ def _add_plot_parsers(sub) -> None:
 # --------------------------------------------------------------------------- sweeps (orgsim/sweep.py)
 def _report_sweep(report) -> None:
     rate = f", {report.runs_per_second:.1f} runs/s on {report.executor}" if report.computed else ""
-    print(f"{report.runs} runs, {report.failed} failed; computed {report.computed} in {report.seconds:.1f} s{rate}")
+    charts = f"; charts and report {report.chart_seconds:.1f} s" if report.chart_seconds else ""
+    print(f"{report.runs} runs, {report.failed} failed; computed {report.computed} in {report.seconds:.1f} s{rate}{charts}")
     print(f"wrote {report.out}")
 
 
@@ -130,6 +131,9 @@ def _interrupted(out) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from orgsim.executors import prestart
+
+    prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
     from orgsim.sweep import default_out, load_plan, run_sweep
 
     plan = load_plan(args.sweep, replicates=args.replicates)
@@ -145,6 +149,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from orgsim.executors import prestart
+
+    prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
     from orgsim.sensitivity import run_sensitivity
 
     _stop_on_sigterm()

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 
 from orgsim.errors import OrgsimError
-from orgsim.tasks import ignore_sigint
+
+# Kept light (no numpy, pandas, pyarrow here): the command line calls prestart() before its heavy imports.
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# What a worker needs before its first run (about a second to import). The fork server imports it
+# once; each worker is then forked from it ready to run, instead of importing it all itself.
+WORKER_PRELOAD = ["orgsim.tasks", "orgsim.run"]
+# pyarrow's bundled jemalloc starts a background thread at import; without it the fork server has
+# a single thread, so forking from it is safe. (Arrow allocates through mimalloc by default anyway.)
+JEMALLOC_CONF = ("JE_ARROW_MALLOC_CONF", "background_thread:false")
 
 
 def available_cores() -> int:
@@ -57,20 +66,54 @@ class Inline:
 
 
 class LocalPool:
-    """A spawn-based process pool (mesa sets spawn anyway); rebuilt when a worker dies."""
+    """A process pool on this machine; rebuilt when a worker dies.
+
+    Workers are forked from a "forkserver" process that has imported the model once (started at
+    once, so its imports overlap with the parent's preparation), not spawned as fresh interpreters
+    that each import it: a spawned worker needs about a second before its first run. Never "fork"
+    from this process: pyarrow and OpenBLAS have started threads here, and a worker forked from a
+    multi-threaded process can deadlock. The fork server is single-threaded (see ``JEMALLOC_CONF``);
+    each worker still gets the parent's sys.path, working folder and ``__main__`` as with spawn.
+    """
 
     def __init__(self, workers: int):
-        # One BLAS/OpenMP thread per worker process: N processes x N threads would oversubscribe the cores.
-        # Children inherit the environment at spawn; an explicit user setting is kept.
-        for var in THREAD_VARS:
-            os.environ.setdefault(var, "1")
         self.workers = workers
         self.generation = 0
+        self._context = multiprocessing.get_context("forkserver")
         self._pool = self._new()
 
+    @staticmethod
+    def start_server() -> None:
+        """Start the fork server if it is not running (it is shared by all pools of this process)."""
+        # One BLAS/OpenMP thread per worker process: N processes x N threads would oversubscribe the
+        # cores. Workers inherit the fork server's environment, taken when it starts; a user's setting is kept.
+        for var in THREAD_VARS:
+            os.environ.setdefault(var, "1")
+        name, setting = JEMALLOC_CONF
+        user = os.environ.get(name)
+        env = {name: f"{user},{setting}" if user else setting,  # the later option wins in jemalloc
+               # The server must import the same orgsim as this process (Python 3.11 ignores the sys.path
+               # that multiprocessing hands it, and a worker keeps the modules it was forked with).
+               "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # the server takes this process's environment when it starts
+        try:
+            multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+            multiprocessing.forkserver.ensure_running()  # returns at once; the server imports in the background
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
     def _new(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=ignore_sigint)
+        # Also when rebuilding after a lost worker: a fork server that died with it is restarted
+        # here, with the settings above, rather than implicitly by multiprocessing without them.
+        from orgsim.tasks import ignore_sigint
+
+        self.start_server()
+        return cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=ignore_sigint)
 
     def submit(self, fn, arg) -> cf.Future:
         return self._pool.submit(fn, arg)
@@ -168,6 +211,23 @@ class DaskCluster:
 
     def describe(self) -> str:
         return f"Dask cluster at {self.address} ({self.threads()} worker threads)"
+
+
+def _local_workers(workers: int | None, scheduler: str | None) -> int | None:
+    """How many local worker processes ``connect`` will use (None: a Dask cluster)."""
+    if scheduler is None and workers is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    if scheduler:
+        return None
+    return available_cores() if workers is None else workers
+
+
+def prestart(workers: int | None = None, scheduler: str | None = None) -> None:
+    """Start the local pool's fork server now, if ``connect`` will need it, so that its imports (about
+    a second) overlap with this process's own start-up. Harmless if the sweep then needs no pool."""
+    n = _local_workers(workers, scheduler)
+    if n is not None and n > 1:
+        LocalPool.start_server()
 
 
 def connect(workers: int | None = None, scheduler: str | None = None):

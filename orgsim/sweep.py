@@ -40,12 +40,14 @@ class SweepReport:
     runs: int
     failed: int
     computed: int        # runs computed in this call (the rest were already done)
-    seconds: float
+    seconds: float       # the computing phase (worker start-up included), not merging nor charts
     executor: str
     files: list[Path]
+    chart_seconds: float = 0.0  # charts and report.html, drawn in this process after the runs
 
     @property
     def runs_per_second(self) -> float:
+        """Throughput of the computing phase; the charts are timed separately (``chart_seconds``)."""
         return self.computed / self.seconds if self.seconds > 0 else float("nan")
 
 
@@ -166,12 +168,15 @@ def run_sweep(plan: SweepPlan, out: str | Path | None = None, *, workers: int | 
     seconds = time.perf_counter() - t0
     files = store.finish(sizes)
     files.append(write_points(out / "runs.parquet", plan.params, out / POINTS))
+    chart_seconds = 0.0
     if charts:
         from orgsim.report import write_sweep_report  # charts and report.html of the finished sweep
 
+        t1 = time.perf_counter()
         files.append(write_sweep_report(out))
+        chart_seconds = time.perf_counter() - t1
     _, runs, failed = store.finished(sizes)
-    return SweepReport(out, runs, failed, computed, seconds, executor_name, files)
+    return SweepReport(out, runs, failed, computed, seconds, executor_name, files, chart_seconds)
 
 
 def rerun(out: str | Path, point: int, replicate: int, runner: Callable | None = None):
