@@ -189,6 +189,6 @@ def run_sensitivity(path: str | Path, method: str | None = None, out: str | Path
     png = index_chart(table, out / "sensitivity.png", title=f"{spec.name}: {spec.method}")
     from orgsim.report import write_sweep_report
 
-    write_sweep_report(out)
+    report.files.append(write_sweep_report(out))
     report.chart_seconds = time.perf_counter() - t1
     return {"report": report, "table": table, "csv": csv, "png": png}
