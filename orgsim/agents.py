@@ -8,6 +8,8 @@ leave a faction, resign, split away), each of which logs an event.
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING
 
 import mesa
@@ -36,11 +38,27 @@ class Column:
         getattr(agent.model.state, self.name)[agent.row] = value
 
 
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Each model's counter of agent ids (1, 2, ...), forgotten with the model.
+
+    Mesa 3.3's ``Agent._ids`` is a class-level dict keyed by the model itself, so it keeps every
+    model ever built alive, with all its agents and arrays (mesa issue #3179, fixed in Mesa 3.4,
+    which needs Python 3.12): a sweep worker grew by ~2.5 MB a run. Same ids, weak keys."""
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            self[model] = counter = itertools.count(1)
+            return counter
+
+
 class Person(mesa.Agent):
     """A member of the organisation (any role), bound to one row of the state arrays."""
 
     role_code = RANK_AND_FILE
     model: "OrgModel"
+    _ids = _IdCounters()  # replaces mesa.Agent._ids for orgsim's agents (see _IdCounters)
 
     position = Column("pos")
     grievance = Column()
