@@ -213,32 +213,28 @@ class DaskCluster:
         return f"Dask cluster at {self.address} ({self.threads()} worker threads)"
 
 
-def _local_workers(workers: int | None, scheduler: str | None) -> int | None:
-    """How many local worker processes ``connect`` will use (None: a Dask cluster)."""
+def _resolve(workers: int | None, scheduler: str | None) -> tuple[str | None, int]:
+    """(Dask scheduler address or None, local worker processes) that ``connect`` will use."""
     if scheduler is None and workers is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
-    if scheduler:
-        return None
-    return available_cores() if workers is None else workers
+    return scheduler, available_cores() if workers is None else workers
 
 
 def prestart(workers: int | None = None, scheduler: str | None = None) -> None:
     """Start the local pool's fork server now, if ``connect`` will need it, so that its imports (about
     a second) overlap with this process's own start-up. Harmless if the sweep then needs no pool."""
-    n = _local_workers(workers, scheduler)
-    if n is not None and n > 1:
+    scheduler, n = _resolve(workers, scheduler)
+    if not scheduler and n > 1:
         LocalPool.start_server()
 
 
 def connect(workers: int | None = None, scheduler: str | None = None):
     """``scheduler`` (or $DASK_SCHEDULER_ADDRESS when no --workers is given) selects Dask; else a local pool."""
-    if scheduler is None and workers is None:
-        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    scheduler, n = _resolve(workers, scheduler)
     if scheduler:
         if workers is not None:
             raise OrgsimError("--workers is for the local pool; a Dask cluster uses its own workers")
         return DaskCluster(scheduler)
-    n = available_cores() if workers is None else workers
     if n < 1:
         raise OrgsimError(f"--workers {n}: give at least 1")
     return Inline() if n == 1 else LocalPool(n)
