@@ -137,7 +137,9 @@ class Network(Strict):
 # --------------------------------------------------------------------------- parameters per submodel
 class InfluenceParams(Strict):
     confidence: Prob = Field(0.2, description="Bounded-confidence radius: neighbours farther than this are ignored (Deffuant et al. 2000).")
-    rate: Prob = Field(0.1, description="Weekly share of the distance to the mean of accepted neighbours that a member moves.")
+    rule: Literal["pairwise", "averaging"] = Field(
+        "pairwise", description="Bounded-confidence rule: pairwise encounters (Deffuant et al. 2000) or averaging over all accepted neighbours (Hegselmann & Krause 2002).")
+    rate: Prob = Field(0.3, description="Share of the distance to an accepted partner's position (pairwise: Deffuant's mu) or to the mean of accepted neighbours (averaging, weekly) that a member moves.")
     line_pull: Prob = Field(0.05, description="Weekly pull toward the official line at unity_of_thought = 1, scaled by trust.")
     drift: float = Field(0.006, ge=0.0, le=0.2, description="Standard deviation of weekly idiosyncratic drift of positions.")
     falsification: bool = Field(True, description="Silent dissenters show the official line to their neighbours (Kuran 1991).")
