@@ -29,6 +29,7 @@ from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
 # The weekly schedule after events: (name, function). Order matters and is documented in ODD §3.
 SCHEDULE = (
     ("information", information.step),
+    ("scandal", scandal.step),
     ("influence", influence.step),
     ("grievance", grievance.step),
     ("voice", voice.step),
@@ -79,7 +80,8 @@ class OrgModel(mesa.Model):
         self.factions_formed = 0
         self.splits: list[int] = []
         self.dissolution_votes: list[dict[str, Any]] = []
-        self.last_dissolution_vote = -10**9
+        self.motion_vote_week: int | None = None  # a dissolution motion awaiting its vote
+        self.failed_support = 0.0  # support for dissolution when a motion last failed
         self.conventions_held = 0
         self.seat_changes = 0
         self.public_standing = 1.0

@@ -245,6 +245,10 @@ class ScandalParams(Strict):
     credibility_independent: Prob = Field(0.8, description="Credibility of an independent inquiry.")
     cover_up_factor: float = Field(1.5, ge=1.0, le=5.0, description="Damage multiplier when a withheld scandal is learnt through leaks.")
     reputation_hit: Prob = Field(0.5, description="Drop of public reputation (recruitment) after a public scandal of severity 1.")
+    framing: Prob = Field(0.6, description="How far trust in the leadership discounts damaging news (belief on one's own = 1 - framing x trust).")
+    processing: Prob = Field(0.3, description="Weekly share of the way an informed member's belief moves toward his own judgement averaged with his informed ties' beliefs.")
+    press_reach: Prob = Field(0.3, description="Weekly share of uninformed members who learn a public scandal from the press.")
+    inquiry_weeks: int = Field(8, ge=1, le=104, description="Weeks an independent inquiry takes to report.")
 
 
 class DissolutionParams(Strict):
@@ -255,7 +259,7 @@ class DissolutionParams(Strict):
     motion_share: Prob = Field(0.3, description="Share of members wanting dissolution that gets a dissolution vote called.")
     participation: Prob = Field(0.6, description="Probability that a member takes part in a dissolution vote.")
     majority: Prob = Field(0.5, description="Share of votes needed to dissolve (more than this).")
-    cooldown: int = Field(8, ge=1, le=520, description="Weeks after a failed vote before another can be called.")
+    debate_weeks: int = Field(2, ge=0, le=52, description="Weeks from a tabled motion to dissolve to its vote (the notice of a special convention or referendum).")
 
 
 class Parameters(Strict):
