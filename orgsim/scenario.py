@@ -217,12 +217,14 @@ class ExitParams(Strict):
     efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
     grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
     adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
+    identity_weight: Prob = Field(0.3, description="Weight of political identity (bound through ownership or deference) in commitment.")
+    socialisation: Prob = Field(0.004, description="Weekly share of the gap to full identity that membership closes (sunk costs, comrades, tradition).")
     disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
     disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
 
 
 class RecruitmentParams(Strict):
-    rate: float = Field(0.0007, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    rate: float = Field(0.00025, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
     outreach: Prob = Field(0.7, description="Share of recruitment contact that comes from the branch's public activity rather than personal ties.")
     reputation_weight: float = Field(1.0, ge=0.0, le=10.0, description="How strongly mean trust (reputation) scales recruitment.")
     renewal_weeks: int = Field(52, ge=1, le=1040, description="Weeks before a departed member's place in the milieu is taken by a new person.")

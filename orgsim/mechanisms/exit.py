@@ -47,6 +47,17 @@ def efficacy(model: "OrgModel") -> np.ndarray:
     return eff
 
 
+def recruit_identity(model: "OrgModel", k: int) -> np.ndarray:
+    """Political identity of new members: Beta(2, 1 + climate), mean 2 / (3 + climate). Those who
+    join in a surge come with the mood of the moment rather than with the politics."""
+    return model.rng.beta(2.0, 1.0 + max(model.environment.climate, 0.05), k)
+
+
+def socialised(model: "OrgModel", identity: np.ndarray, weeks: np.ndarray | int) -> np.ndarray:
+    """Identity after ``weeks`` of membership: the gap to 1 closes at ``socialisation`` a week."""
+    return 1.0 - (1.0 - identity) * (1.0 - model.params.exit.socialisation) ** np.asarray(weeks)
+
+
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.exit
     # computed on the rows of members only (mr; m: the engaged among them): nobody else can leave
@@ -58,8 +69,14 @@ def step(model: "OrgModel") -> None:
     social = 1.0 - np.exp(-engaged_ties / COMRADES)
     left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(mr.size), where=(engaged_ties + left_ties) > 0)
 
+    s.identity[m] += prm.socialisation * (1.0 - s.identity[m])
+    # identity binds to the organisation through the members' own politics where the regime lets
+    # them own it, and through deference to the leadership where it does not
+    own = 1.0 - democratic_deficit(model.regime)
+    attach = s.identity[m] * (own + (1.0 - own) * s.trust[m])
     target = (prm.trust_weight * s.trust[m] + prm.social_weight * social[np.searchsorted(mr, m)]
-              + prm.efficacy_weight * s.efficacy[m] - prm.grievance_weight * s.grievance[m])
+              + prm.efficacy_weight * s.efficacy[m] + prm.identity_weight * attach
+              - prm.grievance_weight * s.grievance[m])
     s.commitment[m] += prm.adapt * (np.clip(target, 0.0, 1.0) - s.commitment[m])
 
     theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull - 0.3)

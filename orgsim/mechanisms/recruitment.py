@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim.agents import Member
+from orgsim.mechanisms.exit import recruit_identity
 from orgsim.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def join(model: "OrgModel", row: int | np.ndarray) -> None:
     s.trust[row] = model.state.base_trust[row]
     s.grievance[row] = s.strain[row] = s.resentment[row] = s.fear[row] = s.injustice[row] = s.discredit[row] = 0.0
     s.commitment[row] = 0.5
+    s.identity[row] = recruit_identity(model, np.size(row))
     s.sanction_level[row] = 0
     s.faction[row] = NO_FACTION
     s.suspended_until[row] = NEVER
