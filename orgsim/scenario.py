@@ -247,7 +247,7 @@ class ScandalParams(Strict):
     credibility_independent: Prob = Field(0.8, description="Credibility of an independent inquiry.")
     cover_up_factor: float = Field(1.5, ge=1.0, le=5.0, description="Damage multiplier when a withheld scandal is learnt through leaks.")
     reputation_hit: Prob = Field(0.5, description="Drop of public reputation (recruitment) after a public scandal of severity 1.")
-    framing: Prob = Field(0.6, description="How far trust in the leadership discounts damaging news (belief on one's own = 1 - framing x trust).")
+    framing: Prob = Field(0.25, description="How far trust in the leadership discounts damaging news (belief on one's own = 1 - framing x trust).")
     processing: Prob = Field(0.3, description="Weekly share of the way an informed member's belief moves toward his own judgement averaged with his informed ties' beliefs.")
     press_reach: Prob = Field(0.3, description="Weekly share of uninformed members who learn a public scandal from the press.")
     inquiry_weeks: int = Field(8, ge=1, le=104, description="Weeks an independent inquiry takes to report.")
