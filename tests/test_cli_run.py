@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from orgsim.cli import main
-from orgsim.observe import classify
+from orgsim.model.observe import classify
 
 SMALL = ["--set", "organisation.members=150", "--set", "organisation.branches=6", "--set", "weeks=60", "--no-charts"]
 EVENTFUL = """

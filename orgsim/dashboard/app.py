@@ -1,12 +1,12 @@
 """The interactive dashboard: Mesa's SolaraViz over the same OrgModel the command line runs.
 
-Serve it with ``orgsim viz [SCENARIO]`` (see :mod:`orgsim.viz`), which runs
-``solara run orgsim.app`` on 127.0.0.1 with the browser assets installed by ``setup.sh``.
+Serve it with ``orgsim viz [SCENARIO]`` (see :mod:`orgsim.dashboard.serve`), which runs
+``solara run orgsim.dashboard.app`` on 127.0.0.1 with the browser assets installed by ``setup.sh``.
 
 SolaraViz builds a model from keyword parameters on Reset and reads a ``datacollector``;
 :class:`DashboardModel` is the adapter: it loads the chosen scenario file, applies the regime,
 environment and size chosen in the sidebar as dotted-key overrides (the same mechanism as
-``orgsim run --set``), builds an ordinary :class:`~orgsim.model.OrgModel` and collects the last
+``orgsim run --set``), builds an ordinary :class:`~orgsim.model.model.OrgModel` and collects the last
 recorded week after each step. A select left at "(scenario)" keeps the scenario's own value.
 """
 
@@ -24,13 +24,13 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from orgsim.errors import OrgsimError  # noqa: E402
-from orgsim.model import OrgModel  # noqa: E402
-from orgsim.observe import Recorder  # noqa: E402
-from orgsim.plots.events import key_events  # noqa: E402
-from orgsim.plots.network import COLOR_BY, draw_network, layout, place_leaders, snapshot, choose_rows  # noqa: E402
-from orgsim.plots.style import OKABE_ITO, RC, Figure, plt  # noqa: E402
-from orgsim.scenario import load_scenario  # noqa: E402
-from orgsim.viz import scenario_dir  # noqa: E402
+from orgsim.model.model import OrgModel  # noqa: E402
+from orgsim.model.observe import Recorder  # noqa: E402
+from orgsim.outputs.plots.events import key_events  # noqa: E402
+from orgsim.outputs.plots.network import COLOR_BY, draw_network, layout, place_leaders, snapshot, choose_rows  # noqa: E402
+from orgsim.outputs.plots.style import OKABE_ITO, RC, Figure, plt  # noqa: E402
+from orgsim.model.scenario import load_scenario  # noqa: E402
+from orgsim.dashboard.serve import scenario_dir  # noqa: E402
 
 KEEP = "(scenario)"  # a select left at this value keeps the scenario's own setting
 # sidebar control -> (dotted scenario key, label, choices)

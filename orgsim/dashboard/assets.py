@@ -4,7 +4,7 @@ Solara serves its front end from a CDN that machines here cannot reach; it can i
 files from a local proxy-cache folder (``SOLARA_ASSETS_PROXY_CACHE_DIR``). This module works out
 which npm packages the installed solara needs (from its own page template and widgets, so an
 upgrade of solara asks for the matching versions), and unpacks each one with ``npm pack`` into
-that folder. ``bash setup.sh --dev`` runs it; ``python -m orgsim.viz_assets`` does it by hand.
+that folder. ``bash setup.sh --dev`` runs it; ``python -m orgsim.dashboard.assets`` does it by hand.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def home() -> Path:
     env = os.environ.get("ORGSIM_VIZ_HOME")
     if env:
         return Path(env)
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file():
         return root / ".viz"
     return Path.home() / ".cache" / "orgsim"
@@ -107,7 +107,7 @@ def fetch(dest: Path | None = None, quiet: bool = False) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m orgsim.viz_assets", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m orgsim.dashboard.assets", description=__doc__.splitlines()[0])
     p.add_argument("--dest", type=Path, help=f"folder (default {assets_dir()})")
     p.add_argument("--check", action="store_true", help="only report what is missing (exit 1 if anything is)")
     p.add_argument("--quiet", action="store_true")

@@ -1,4 +1,4 @@
-"""``orgsim viz``: serve the dashboard (:mod:`orgsim.app`) with solara on 127.0.0.1 only.
+"""``orgsim viz``: serve the dashboard (:mod:`orgsim.dashboard.app`) with solara on 127.0.0.1 only.
 
 Solara runs in production mode, never opens a browser, never checks for updates, sends no
 telemetry and loads its browser assets from the local folder filled by ``setup.sh`` (the CDN
@@ -24,12 +24,12 @@ def scenario_dir() -> Path:
     if env:
         return Path(env)
     here = Path.cwd() / "scenarios"
-    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "scenarios"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def server_env(scenario: str | None = None) -> dict[str, str]:
     """Environment for the solara process (also used by the tests)."""
-    from orgsim.viz_assets import assets_dir, home
+    from orgsim.dashboard.assets import assets_dir, home
 
     solara_home = home() / "solara-home"
     solara_home.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,7 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
                SOLARA_ASSETS_CDN="http://127.0.0.1:9/",
                MPLBACKEND="Agg")
     # the server process must import this very orgsim (a work tree may shadow an installed one)
-    src = str(Path(__file__).resolve().parents[1])
+    src = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     if scenario:
         env["ORGSIM_VIZ_SCENARIO"] = scenario
@@ -50,7 +50,7 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
 
 
 def server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "orgsim.app", "--host", HOST, "--port", str(port),
+    return [sys.executable, "-m", "solara", "run", "orgsim.dashboard.app", "--host", HOST, "--port", str(port),
             "--production", "--no-open", "--no-check-version"]
 
 
@@ -58,12 +58,12 @@ def check_ready() -> None:
     for mod in ("solara", "mesa.visualization"):
         if importlib.util.find_spec(mod.split(".")[0]) is None:
             raise OrgsimError("the dashboard needs the viz extra: pip install -e '.[viz]' (or bash setup.sh --dev)")
-    from orgsim.viz_assets import assets_dir, missing
+    from orgsim.dashboard.assets import assets_dir, missing
 
     gone = missing()
     if gone:
         raise OrgsimError(f"solara's browser assets are missing from {assets_dir()} ({gone[0]} ...): "
-                          "run `bash setup.sh --dev` or `python -m orgsim.viz_assets`")
+                          "run `bash setup.sh --dev` or `python -m orgsim.dashboard.assets`")
 
 
 def resolve_scenario(scenario: str | None) -> str | None:
@@ -74,7 +74,7 @@ def resolve_scenario(scenario: str | None) -> str | None:
     if p.suffix == ".toml":
         if not p.is_file():
             raise OrgsimError(f"{p}: no such file")
-        from orgsim.scenario import load_scenario
+        from orgsim.model.scenario import load_scenario
 
         load_scenario(p)  # a bad file is reported now, not in the browser
         return str(p.resolve())

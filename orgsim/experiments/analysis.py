@@ -14,10 +14,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from orgsim.errors import OrgsimError
-from orgsim.observe import COLLAPSE
+from orgsim.model.observe import COLLAPSE
 
 OUTCOMES = ("growth", "stable", "decline", "collapse", "split", "dissolved")
-# Numeric per-run summary metrics (orgsim.observe.summary; tests/test_analysis.py checks the list).
+# Numeric per-run summary metrics (orgsim.model.observe.summary; tests/test_analysis.py checks the list).
 SUMMARY_METRICS = (
     "weeks_run", "initial_members", "final_members", "peak_members", "min_members", "dissolved_week",
     "recruits", "resignations", "expulsions", "split_departures", "splits", "leadership_changes", "seat_turnover",

@@ -23,7 +23,7 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # What a worker needs before its first run (about a second to import). The fork server imports it
 # once; each worker is then forked from it ready to run, instead of importing it all itself.
-WORKER_PRELOAD = ["orgsim.tasks", "orgsim.run"]
+WORKER_PRELOAD = ["orgsim.experiments.tasks", "orgsim.runs.run"]
 # pyarrow's bundled jemalloc starts a background thread at import; without it the fork server has
 # a single thread, so forking from it is safe. (Arrow allocates through mimalloc by default anyway.)
 JEMALLOC_CONF = ("JE_ARROW_MALLOC_CONF", "background_thread:false")
@@ -110,7 +110,7 @@ class LocalPool:
     def _new(self) -> cf.ProcessPoolExecutor:
         # Also when rebuilding after a lost worker: a fork server that died with it is restarted
         # here, with the settings above, rather than implicitly by multiprocessing without them.
-        from orgsim.tasks import ignore_sigint
+        from orgsim.experiments.tasks import ignore_sigint
 
         self.start_server()
         return cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=ignore_sigint)

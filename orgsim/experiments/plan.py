@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from orgsim.errors import ScenarioError
-from orgsim.scenario import Scenario, apply_overrides, validate
-from orgsim.sweepfile import Keep, describe_point
+from orgsim.model.scenario import Scenario, apply_overrides, validate
+from orgsim.experiments.sweepfile import Keep, describe_point
 
 TARGET_TASK_SECONDS = 1.0
 MIN_TASKS = 16
@@ -122,7 +122,7 @@ class Task:
     seed: int
     keep_columns: tuple[str, ...] | None
     every: int
-    runner: Callable | None = None            # None: orgsim.run.simulate
+    runner: Callable | None = None            # None: orgsim.runs.run.simulate
 
 
 def make_tasks(plan: SweepPlan, sizes: list[int], todo: set[int], runner: Callable | None) -> Iterator[Task]:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy.stats import qmc
 
-from orgsim.sweepfile import ParamBounds, ParamRange
+from orgsim.experiments.sweepfile import ParamBounds, ParamRange
 
 SAMPLER_KEY = (0,)
 

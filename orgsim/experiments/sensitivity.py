@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from orgsim.analysis import check_output, point_means, read_runs
-from orgsim.plan import SweepPlan
-from orgsim.sweepfile import ParamBounds, StudyFile, Strict, load_study, resolved_toml
-from orgsim.sweepstore import atomic_write
+from orgsim.experiments.analysis import check_output, point_means, read_runs
+from orgsim.experiments.plan import SweepPlan
+from orgsim.experiments.sweepfile import ParamBounds, StudyFile, Strict, load_study, resolved_toml
+from orgsim.experiments.store import atomic_write
 
 CONFIDENCE = 0.95
 SAMPLE_KEY = (1,)  # SeedSequence spawn key of SALib's sampling (runs use two-element keys)
@@ -170,25 +170,28 @@ def analyse(spec: SensitivitySpec, X: np.ndarray, runs: pd.DataFrame) -> pd.Data
 
 def run_sensitivity(path: str | Path, method: str | None = None, out: str | Path | None = None, *,
                     workers: int | None = None, scheduler: str | None = None, force: bool = False,
-                    show_progress: bool = True, runner: Callable | None = None, log=print) -> dict:
-    """Sample, run (resumably), analyse; write sensitivity.csv and sensitivity.png beside the sweep outputs."""
-    from orgsim.plots.sensitivity import index_chart
-    from orgsim.sweep import run_sweep
+                    show_progress: bool = True, runner: Callable | None = None, log=print,
+                    decorate: Callable[[Path, pd.DataFrame, str], tuple[Path, Path]] | None = None) -> dict:
+    """Sample, run (resumably), analyse; write sensitivity.csv beside the sweep outputs. Then
+    ``decorate(out, table, title)``, if given, draws the charts and the report and returns their
+    main files (``orgsim sensitivity`` passes :func:`orgsim.outputs.report.write_sensitivity_report`:
+    sensitivity.png, then the sweep's charts and report.html); they are ``png`` and the last of
+    ``report.files``."""
+    from orgsim.experiments.sweep import run_sweep
 
     spec, base = load_spec(path, method)
     plan, X = build_plan(spec, base, str(path))
     out = Path(out) if out is not None else Path("results") / f"{spec.name}-{spec.method}"
     report = run_sweep(plan, out, workers=workers, scheduler=scheduler, force=force,
-                       show_progress=show_progress, runner=runner, log=log,
-                       charts=False)  # drawn once below, with the sensitivity table
+                       show_progress=show_progress, runner=runner, log=log)  # charts: once below, with the table
     runs = read_runs(out / "runs.parquet", ["point", "error", "outcome", *[o for o in spec.outputs if not o.startswith("p_")]])
     table = analyse(spec, X, runs)
     csv = out / "sensitivity.csv"
     atomic_write(csv, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    t1 = time.perf_counter()
-    png = index_chart(table, out / "sensitivity.png", title=f"{spec.name}: {spec.method}")
-    from orgsim.report import write_sweep_report
-
-    report.files.append(write_sweep_report(out))
-    report.chart_seconds = time.perf_counter() - t1
+    png = None
+    if decorate is not None:
+        t1 = time.perf_counter()
+        png, page = decorate(out, table, f"{spec.name}: {spec.method}")
+        report.files.append(page)
+        report.chart_seconds = time.perf_counter() - t1
     return {"report": report, "table": table, "csv": csv, "png": png}

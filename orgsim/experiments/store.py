@@ -28,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orgsim.errors import OrgsimError
-from orgsim.plan import SweepPlan, task_sizes
-from orgsim.provenance import versions
+from orgsim.experiments.plan import SweepPlan, task_sizes
+from orgsim.runs.provenance import versions
 
 PARTS = "parts"
 RUNS, TIMESERIES, POINTS = "runs.parquet", "timeseries.parquet", "points.csv"

@@ -4,7 +4,8 @@
 tasks to an executor (this process, a local process pool or a Dask cluster), writes each task's
 part as it arrives and, when all are done, merges them into ``runs.parquet``, ``timeseries.parquet``
 and ``points.csv``. At most a few tasks per worker are in flight, so memory stays flat however long
-the sweep. Results do not depend on the executor: see :mod:`orgsim.tasks` for the seeding.
+the sweep. Results do not depend on the executor: see :mod:`orgsim.experiments.tasks` for the seeding.
+Charts and report.html belong to a layer above: the caller injects them as ``decorate``.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ from typing import Callable
 
 import numpy as np
 
-from orgsim.analysis import write_points
+from orgsim.experiments.analysis import write_points
 from orgsim.errors import OrgsimError
-from orgsim.executors import connect
-from orgsim.plan import SweepPlan, Task, check_points, describe, make_tasks, point_scenario
-from orgsim.progress import make_progress
-from orgsim.provenance import versions
-from orgsim.sampling import points as sweep_points
-from orgsim.sweepfile import SweepFile, load_sweep, resolved_toml
-from orgsim.sweepstore import POINTS, SweepStore
-from orgsim.tasks import ERROR_COLUMN, rows_table, run_task, to_parquet_bytes
+from orgsim.experiments.executors import connect
+from orgsim.experiments.plan import SweepPlan, Task, check_points, describe, make_tasks, point_scenario
+from orgsim.runs.progress import make_progress
+from orgsim.runs.provenance import versions
+from orgsim.experiments.sampling import points as sweep_points
+from orgsim.experiments.sweepfile import SweepFile, load_sweep, resolved_toml
+from orgsim.experiments.store import POINTS, SweepStore
+from orgsim.experiments.tasks import ERROR_COLUMN, rows_table, run_task, to_parquet_bytes
 
-RESULTS_ROOT = Path("results")  # as orgsim.run, without importing the model into this process
+RESULTS_ROOT = Path("results")  # as orgsim.runs.run, without importing the model into this process
 MAX_ATTEMPTS = 3  # a task whose worker dies this many times is recorded as failed
 
 
@@ -135,10 +136,12 @@ def execute(tasks, executor, store: SweepStore, progress, on_task: Callable | No
 def run_sweep(plan: SweepPlan, out: str | Path | None = None, *, workers: int | None = None,
               scheduler: str | None = None, force: bool = False, show_progress: bool = True,
               runner: Callable | None = None, on_task: Callable | None = None, log=print,
-              charts: bool = True) -> SweepReport:
-    """Run (or resume) a sweep and write its outputs (with ``charts``, also charts/ and report.html).
+              decorate: Callable[[Path], Path] | None = None) -> SweepReport:
+    """Run (or resume) a sweep and write its outputs; then ``decorate(out)``, if given, adds files
+    to the finished folder (``orgsim sweep`` passes :func:`orgsim.outputs.report.write_sweep_report`:
+    charts/ and report.html) and returns the main one.
 
-    Hooks for library use and tests: ``runner(scenario, seed)`` replaces :func:`orgsim.run.simulate`
+    Hooks for library use and tests: ``runner(scenario, seed)`` replaces :func:`orgsim.runs.run.simulate`
     (a module-level function returning an object with ``summary`` and ``timeseries``); ``on_task(output,
     executor)`` is called in this process after each task is stored.
     """
@@ -169,11 +172,9 @@ def run_sweep(plan: SweepPlan, out: str | Path | None = None, *, workers: int | 
     files = store.finish(sizes)
     files.append(write_points(out / "runs.parquet", plan.params, out / POINTS))
     chart_seconds = 0.0
-    if charts:
-        from orgsim.report import write_sweep_report  # charts and report.html of the finished sweep
-
+    if decorate is not None:  # e.g. charts and report.html of the finished sweep
         t1 = time.perf_counter()
-        files.append(write_sweep_report(out))
+        files.append(decorate(out))
         chart_seconds = time.perf_counter() - t1
     _, runs, failed = store.finished(sizes)
     return SweepReport(out, runs, failed, computed, seconds, executor_name, files, chart_seconds)
@@ -189,7 +190,7 @@ def rerun(out: str | Path, point: int, replicate: int, runner: Callable | None =
     pts = sweep_points(sweep)
     if not (0 <= point < len(pts) and 0 <= replicate < sweep.replicates):
         raise OrgsimError(f"no run (point {point}, replicate {replicate}) in {out}")
-    from orgsim.run import simulate
+    from orgsim.runs.run import simulate
 
     scenario = point_scenario(sweep.base, pts[point], f"{path}: point {point}")
     return (runner or simulate)(scenario, np.random.SeedSequence(sweep.seed, spawn_key=(point, replicate)))

@@ -23,8 +23,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
                       model_validator)
 
 from orgsim.errors import ScenarioError
-from orgsim.observe import COLUMNS
-from orgsim.scenario import NAME_RE, apply_overrides, format_validation_error, read_toml, validate
+from orgsim.model.observe import COLUMNS
+from orgsim.model.scenario import NAME_RE, apply_overrides, format_validation_error, read_toml, validate
 
 SPEC_KEYS = {"start", "stop", "step", "num", "low", "high", "log", "integer"}
 # Scenario keys a sweep must not vary: the sweep's own seeding replaces the scenario seed.

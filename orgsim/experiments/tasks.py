@@ -20,8 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orgsim.plan import Task, point_scenario
-from orgsim.provenance import versions
+from orgsim.experiments.plan import Task, point_scenario
+from orgsim.runs.provenance import versions
 
 ID_COLUMNS = ("point", "replicate")
 SEED_COLUMNS = ("seed_root", "seed_spawn_key")
@@ -37,7 +37,7 @@ def ignore_sigint() -> None:
 
 
 def _default_runner():
-    from orgsim.run import simulate
+    from orgsim.runs.run import simulate
 
     return simulate
 

@@ -1,7 +1,7 @@
 """Members, organisers and leaders as Mesa agents.
 
 An agent holds no numeric state of its own: its attributes are views onto its row of the
-model's :class:`~orgsim.state.State` arrays, which the weekly mechanisms update in bulk.
+model's :class:`~orgsim.model.state.State` arrays, which the weekly mechanisms update in bulk.
 Its methods carry the discrete, rare actions (voice, charge, censure, suspend, expel, join or
 leave a faction, resign, split away), each of which logs an event.
 """
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from orgsim.state import LEFT, LEADER, MEMBER, NEVER, NO_FACTION, ORGANISER, RANK_AND_FILE
+from orgsim.model.state import LEFT, LEADER, MEMBER, NEVER, NO_FACTION, ORGANISER, RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
 
 
 class Column:

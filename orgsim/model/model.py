@@ -1,7 +1,7 @@
 """OrgModel: the organisation as a Mesa model, stepped week by week.
 
-The model owns the per-person state arrays (:mod:`orgsim.state`), the network
-(:mod:`orgsim.network`) and one Mesa agent per member (:mod:`orgsim.agents`). Each week it
+The model owns the per-person state arrays (:mod:`orgsim.model.state`), the network
+(:mod:`orgsim.model.network`) and one Mesa agent per member (:mod:`orgsim.model.agents`). Each week it
 applies the scheduled events, then the submodels in a fixed order (see ``SCHEDULE`` and the
 ODD document), then records observations.
 """
@@ -17,14 +17,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from orgsim import __version__
-from orgsim.agents import Leader, Member, Organiser, Person
-from orgsim.mechanisms import (convention, critique, discipline, dissolution, exit, factions, grievance,
+from orgsim.model.agents import Leader, Member, Organiser, Person
+from orgsim.model.mechanisms import (convention, critique, discipline, dissolution, exit, factions, grievance,
                                influence, information, recruitment, scandal, voice)
-from orgsim.mechanisms.regime import cross_weight
-from orgsim.network import assign_branches, build_network
-from orgsim.observe import Recorder
-from orgsim.scenario import Environment, Regime, Scenario
-from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
+from orgsim.model.mechanisms.regime import cross_weight
+from orgsim.model.network import assign_branches, build_network
+from orgsim.model.observe import Recorder
+from orgsim.model.scenario import Environment, Regime, Scenario
+from orgsim.model.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
 
 # The weekly schedule after events: (name, function). Order matters and is documented in ODD §3.
 SCHEDULE = (
@@ -52,7 +52,7 @@ class OrgModel(mesa.Model):
     """An organisation under a regime and an environment.
 
     Args:
-        scenario: a validated :class:`~orgsim.scenario.Scenario`.
+        scenario: a validated :class:`~orgsim.model.scenario.Scenario`.
         seed: an int or a ``numpy.random.SeedSequence``; defaults to ``scenario.seed``.
             Every random draw of the run comes from the one generator seeded here.
     """

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from orgsim.state import LEADER, NO_FACTION, ORGANISER
+from orgsim.model.state import LEADER, NO_FACTION, ORGANISER
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
 
 COLUMNS = (
     "members", "leaders", "organisers", "recruits", "resignations", "expulsions", "split_departures",

@@ -2,7 +2,7 @@
 
 Rows cover the whole milieu: members and the periphery of potential recruits. A row whose
 member leaves returns to the periphery after a while as a new person (``pid`` changes).
-Agents (:mod:`orgsim.agents`) are views onto these rows.
+Agents (:mod:`orgsim.model.agents`) are views onto these rows.
 
 Invariant relied on by the cached ``member`` mask: a row's status changes to or from MEMBER only
 together with the creation or removal of its agent, which calls :meth:`State.touch` (through

@@ -1,7 +1,9 @@
 """Short reports a person can open in a browser: report.html beside the charts it shows.
 
-``write_run_report(folder)`` is called by :mod:`orgsim.run` for every run; ``write_sweep_report(folder)``
-is meant to be called by the sweep engine when a sweep (or sensitivity analysis) has finished.
+``write_run_report(folder)`` decorates every run folder of ``orgsim run`` (see :func:`run_decorator`,
+injected into :func:`orgsim.runs.run.write_outputs`); ``write_sweep_report(folder)`` is injected into
+the sweep engine (``run_sweep(..., decorate=write_sweep_report)``) and called when a sweep (or a
+sensitivity analysis, see :func:`write_sensitivity_report`) has finished.
 Both read only the files in the folder, so they can also be re-run later on old outputs.
 """
 
@@ -15,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.errors import OrgsimError
-from orgsim.plots.events import key_events
-from orgsim.plots.folders import OUTCOMES, read_run, read_sweep
+from orgsim.outputs.plots.events import key_events
+from orgsim.outputs.folders import OUTCOMES, read_run, read_sweep
 
 MAX_EVENT_ROWS = 300
 CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -81,13 +83,13 @@ def write_run_report(folder: str | Path, model=None, charts: bool = True) -> Pat
     images = []
     if charts:
         # matplotlib only when drawing: its import alone takes about half a second
-        from orgsim.plots.run import overview_figure
-        from orgsim.plots.style import save
+        from orgsim.outputs.plots.run import overview_figure
+        from orgsim.outputs.plots.style import save
 
         images.append((save(overview_figure(run.timeseries, run.events, s), folder / "overview.png"),
                        "Members by role, membership flows, dissent, trust and grievance, factions"))
         if model is not None:
-            from orgsim.plots.network import network_figure, snapshot
+            from orgsim.outputs.plots.network import network_figure, snapshot
 
             fig = network_figure([snapshot(model)], "position", title=f"{run.label}: network at the end")
             images.append((save(fig, folder / "network.png"), "Network of members at the end"))
@@ -112,6 +114,15 @@ def write_run_report(folder: str | Path, model=None, charts: bool = True) -> Pat
     body.append("<h2>Key events</h2>")
     body.append(_events_html(run.events))
     return _write(folder / "report.html", _page(f"{s.get('scenario', folder.name)}: outcome {s.get('outcome', '?')}", body))
+
+
+def run_decorator(charts: bool = True):
+    """``decorate`` for :func:`orgsim.runs.run.write_outputs`: the run's standard charts (unless not
+    ``charts``) and report.html, drawn inside the folder being built."""
+    def decorate(folder: Path, result) -> Path:
+        return write_run_report(folder, model=result.model, charts=charts)
+
+    return decorate
 
 
 def _description(folder: Path) -> str:
@@ -139,13 +150,23 @@ def _events_html(events: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- sweeps
+def write_sensitivity_report(folder: str | Path, table: pd.DataFrame, title: str = "") -> tuple[Path, Path]:
+    """``decorate`` for :func:`orgsim.experiments.sensitivity.run_sensitivity`: the index chart
+    (sensitivity.png), then the sweep's charts and report.html. Returns (chart, report)."""
+    from orgsim.outputs.plots.sensitivity import index_chart
+
+    folder = Path(folder)
+    png = index_chart(table, folder / "sensitivity.png", title=title)
+    return png, write_sweep_report(folder)
+
+
 def write_sweep_report(folder: str | Path) -> Path:
     """Write a sweep's charts into ``folder/charts/`` (replacing earlier ones) and ``folder/report.html``.
 
     Hook for the sweep engine: call it after runs.parquet and points.csv are written (and after
     sensitivity.csv for a sensitivity analysis). Returns the report's path.
     """
-    from orgsim.plots.make import sweep_charts
+    from orgsim.outputs.plots.make import sweep_charts
 
     folder = Path(folder)
     sweep = read_sweep(folder)

@@ -21,10 +21,11 @@ import orgsim
 # Sweep points are checked by content instead (plan.json holds their digest), so the code that
 # reads sweep files and samples points is left out too.
 FRONT_END = frozenset({
-    "__main__.py", "cli.py", "app.py", "sweep.py", "executors.py", "sweepstore.py", "progress.py",
-    "analysis.py", "errors.py", "sweepfile.py", "sampling.py", "sensitivity.py",
+    "__main__.py", "cli.py", "dashboard/app.py", "experiments/sweep.py", "experiments/executors.py",
+    "experiments/store.py", "runs/progress.py", "experiments/analysis.py", "errors.py", "experiments/sweepfile.py",
+    "experiments/sampling.py", "experiments/sensitivity.py",
 })
-FRONT_END_DIRS = ("plots/",)
+FRONT_END_DIRS = ("outputs/plots/",)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """One run: scenario -> model -> observations -> files in a run folder.
 
 Outputs are written into a temporary sibling folder and moved into place only when complete,
-so an error or Ctrl-C never leaves a half-written run folder.
+so an error or Ctrl-C never leaves a half-written run folder. This layer writes the data files
+only; charts and reports belong to a layer above, which the caller injects as ``decorate``
+(called with the folder being built and the result, before the folder is moved into place).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -19,9 +21,9 @@ import tomli_w
 
 from orgsim import __version__
 from orgsim.errors import OrgsimError
-from orgsim.model import OrgModel
-from orgsim.observe import events_frame, summary
-from orgsim.scenario import Scenario, to_toml_data
+from orgsim.model.model import OrgModel
+from orgsim.model.observe import events_frame, summary
+from orgsim.model.scenario import Scenario, to_toml_data
 
 RESULTS_ROOT = Path("results")
 FLOAT_FORMAT = "%.6f"
@@ -60,20 +62,25 @@ def resolved_toml(scenario: Scenario) -> str:
     return tomli_w.dumps(data)
 
 
-def write_files(result: RunResult, folder: Path, charts: bool = True) -> None:
+#: ``decorate(folder, result)``: adds files (charts, report) to a run folder being built
+Decorate = Callable[[Path, RunResult], Any]
+
+
+def write_files(result: RunResult, folder: Path, decorate: Decorate | None = None) -> None:
+    """The data files of a run (timeseries.csv, events.csv, summary.json, scenario.toml), then
+    whatever ``decorate`` adds."""
     folder.mkdir(parents=True, exist_ok=True)
     result.timeseries.to_csv(folder / "timeseries.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     result.events.to_csv(folder / "events.csv", index=False, lineterminator="\n")
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True) + "\n")
     (folder / "scenario.toml").write_text(resolved_toml(result.scenario))
-    from orgsim.report import write_run_report
-
-    # standard charts (overview.png, network.png) and report.html, inside the folder being built
-    write_run_report(folder, model=result.model, charts=charts)
+    if decorate is not None:
+        decorate(folder, result)  # e.g. the standard charts and report.html, inside the folder being built
 
 
-def write_outputs(result: RunResult, out: Path, force: bool = False, charts: bool = True) -> Path:
-    """Write a run folder atomically: build it beside ``out`` and move it in when complete."""
+def write_outputs(result: RunResult, out: Path, force: bool = False, decorate: Decorate | None = None) -> Path:
+    """Write a run folder atomically: build it beside ``out`` (data files, then ``decorate``) and
+    move it in when complete."""
     check_out_dir(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -81,7 +88,7 @@ def write_outputs(result: RunResult, out: Path, force: bool = False, charts: boo
     try:
         if tmp.exists():
             shutil.rmtree(tmp)
-        write_files(result, tmp, charts)
+        write_files(result, tmp, decorate)
         if out.exists():
             os.rename(out, old)
         os.rename(tmp, out)

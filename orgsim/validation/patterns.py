@@ -2,7 +2,7 @@
 
 Each ``measure_*`` function reads one replicate's outputs (time series, events, summary), the
 same files ``orgsim run`` writes, and returns the quantities a pattern is judged on; the pattern
-tests (tests/patterns) and the validation report (docs/validation.md) both use them. Dates of
+tests (tests/validation/patterns) and the validation report (docs/validation.md) both use them. Dates of
 historical events are read from the scenario's own event list (by label), never hard-coded
 weeks, so the measures follow the scenario file.
 
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.scenario import Scenario, load_scenario
+from orgsim.model.scenario import Scenario, load_scenario
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Replicate:
 
 
 def _one(args: tuple[Scenario, int]) -> Replicate:
-    from orgsim.run import simulate
+    from orgsim.runs.run import simulate
 
     scenario, r = args
     res = simulate(scenario, seed=np.random.SeedSequence(scenario.seed, spawn_key=(0, r)))
@@ -228,7 +228,7 @@ def measure_witnesses(scenario: Scenario, replicate: int, window: int = 8) -> di
     and his ties): their voiced-dissent share and mean private grievance in the ``window`` weeks
     after the critique and before the expulsion, against the ``window`` weeks after it.
     None when the critic was not expelled."""
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
 
     model = OrgModel(scenario, seed=np.random.SeedSequence(scenario.seed, spawn_key=(0, replicate)))
     start = event_week(scenario, "critique")

@@ -38,7 +38,7 @@ def _unavailable() -> str | None:
             return f"{module} is not installed (bash setup.sh --dev)"
     if not Path(CHROMIUM).exists():
         return f"{CHROMIUM} is missing (bash setup.sh --dev installs Debian's chromium)"
-    from orgsim.viz_assets import missing
+    from orgsim.dashboard.assets import missing
 
     if missing():
         return "solara's browser assets are missing (bash setup.sh --dev)"
@@ -68,7 +68,7 @@ def test_dashboard_model_builds_from_keyword_params_and_collects(scenarios, monk
     monkeypatch.setenv("ORGSIM_SCENARIOS_DIR", str(scenarios))
     from mesa.visualization.solara_viz import _check_model_params
 
-    from orgsim.app import KEEP, DashboardModel, model_params
+    from orgsim.dashboard.app import KEEP, DashboardModel, model_params
 
     params = model_params()
     _check_model_params(DashboardModel.__init__, params)  # what SolaraViz checks before building
@@ -96,7 +96,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(scenarios, tmp_path_factory):
     require_dashboard()
-    from orgsim.viz import server_command, server_env
+    from orgsim.dashboard.serve import server_command, server_env
 
     port = _free_port()
     env = server_env("small")

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 
 from helpers import BASELINE
-from orgsim.analysis import SUMMARY_METRICS, point_table
-from orgsim.run import simulate
-from orgsim.scenario import load_scenario
+from orgsim.experiments.analysis import SUMMARY_METRICS, point_table
+from orgsim.runs.run import simulate
+from orgsim.model.scenario import load_scenario
 
 
 def test_summary_metric_list_matches_the_model_summary():

@@ -9,7 +9,8 @@ import pytest
 import sweep_helpers
 from helpers import BASELINE
 from orgsim.cli import main
-from orgsim.sensitivity import run_sensitivity
+from orgsim.experiments.sensitivity import run_sensitivity
+from orgsim.outputs.report import write_sensitivity_report
 
 SPEC = f"""
 name = "linear"
@@ -40,7 +41,8 @@ def run(tmp_path: Path, method: str, spec: str = SPEC, **kw):
     path = tmp_path / "spec.toml"
     path.write_text(spec)
     return run_sensitivity(path, method=method, out=tmp_path / method, workers=1, show_progress=False,
-                           runner=sweep_helpers.linear_runner, log=lambda *a: None, **kw)
+                           runner=sweep_helpers.linear_runner, log=lambda *a: None,
+                           decorate=write_sensitivity_report, **kw)
 
 
 def index(table: pd.DataFrame, output: str, stat: str) -> pd.Series:
@@ -100,7 +102,7 @@ def test_bad_spec_gives_one_clear_message(tmp_path, capsys, old, new, expected):
 
 
 def test_sample_points_are_reproducible_and_within_bounds(tmp_path):
-    from orgsim.sensitivity import build_plan, load_spec
+    from orgsim.experiments.sensitivity import build_plan, load_spec
 
     path = tmp_path / "spec.toml"
     path.write_text(SPEC)

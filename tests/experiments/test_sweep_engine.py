@@ -19,7 +19,8 @@ import pytest
 import sweep_helpers
 from helpers import ROOT, subprocess_env, write_sweep
 from orgsim.cli import main
-from orgsim.sweep import load_plan, rerun, run_sweep
+from orgsim.experiments.sweep import load_plan, rerun, run_sweep
+from orgsim.outputs.report import write_sweep_report
 
 FINAL_FILES = ("runs.parquet", "timeseries.parquet", "points.csv", "sweep.toml", "versions.json")
 KEEP = "[keep]\ntimeseries = ['members', 'mean_trust']\nevery = 3\n"
@@ -33,7 +34,8 @@ def tiny_plan(folder: Path, **kw):
 
 
 def quiet(plan, out, **kw):
-    return run_sweep(plan, out, show_progress=False, log=lambda *a: None, **kw)
+    # with the charts and report, as `orgsim sweep` draws them
+    return run_sweep(plan, out, show_progress=False, log=lambda *a: None, decorate=write_sweep_report, **kw)
 
 
 def read_bytes(folder: Path) -> dict[str, bytes]:
@@ -225,14 +227,14 @@ MEMORY_SCRIPT = """
 import json, sys
 import psutil
 import sweep_helpers
-from orgsim.sweep import load_plan, run_sweep
+from orgsim.experiments.sweep import load_plan, run_sweep
 
 def main():
     plan = load_plan(sys.argv[1])
     proc = psutil.Process()
     rss = []
-    # charts=False: this probes the streaming of results, not chart rendering
-    run_sweep(plan, sys.argv[2], workers=2, show_progress=False, log=lambda *a: None, charts=False,
+    # no decorate (charts): this probes the streaming of results, not chart rendering
+    run_sweep(plan, sys.argv[2], workers=2, show_progress=False, log=lambda *a: None,
               runner=sweep_helpers.big_timeseries_runner, on_task=lambda o, e: rss.append(proc.memory_info().rss))
     # VmHWM: this process's own peak. ru_maxrss would not do: on Linux it survives exec, so it
     # reports the forking parent's (pytest's) size when that is larger.

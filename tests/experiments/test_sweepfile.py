@@ -7,10 +7,10 @@ import pytest
 from helpers import write_sweep
 from orgsim.cli import main
 from orgsim.errors import ScenarioError
-from orgsim.plan import check_points
-from orgsim.sampling import grid_points, range_values, sampled_points
-from orgsim.sweep import load_plan
-from orgsim.sweepfile import ParamBounds, ParamRange
+from orgsim.experiments.plan import check_points
+from orgsim.experiments.sampling import grid_points, range_values, sampled_points
+from orgsim.experiments.sweep import load_plan
+from orgsim.experiments.sweepfile import ParamBounds, ParamRange
 
 
 def test_ranges_include_stop_and_keep_whole_numbers():

@@ -8,8 +8,8 @@ draw) while the model runs. Speed is measured by benchmarks/bench.py, not here.
 import numpy as np
 import pytest
 
-from orgsim.model import OrgModel
-from orgsim.scenario import apply_overrides, validate
+from orgsim.model.model import OrgModel
+from orgsim.model.scenario import apply_overrides, validate
 
 BASE = {"name": "engine", "weeks": 80, "organisation": {"members": 150, "branches": 6}}
 EVENTS = [

@@ -7,10 +7,10 @@ submodel and compare against a counterfactual condition.
 import numpy as np
 import pytest
 
-from orgsim.mechanisms import (convention, discipline, dissolution, exit, factions, grievance, influence,
+from orgsim.model.mechanisms import (convention, discipline, dissolution, exit, factions, grievance, influence,
                                information, recruitment, voice)
-from orgsim.mechanisms.information import News, publish
-from orgsim.state import MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
+from orgsim.model.mechanisms.information import News, publish
+from orgsim.model.state import MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
 
 from helpers import small_model
 
@@ -284,7 +284,7 @@ def test_individual_votes_unseat_more_incumbents_than_a_slate():
 
 
 def test_a_convention_adopts_a_democratising_reform_when_delegates_distrust_the_leadership():
-    from orgsim.scenario import ConventionEvent
+    from orgsim.model.scenario import ConventionEvent
 
     m = small_model(regime__voting="slate")
     m.state.trust[m.state.member] = 0.1

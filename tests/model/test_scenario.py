@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orgsim.errors import ScenarioError
-from orgsim.scenario import Scenario, apply_overrides, load_scenario, parse_value, to_toml_data, validate
+from orgsim.model.scenario import Scenario, apply_overrides, load_scenario, parse_value, to_toml_data, validate
 
 
 def test_every_key_has_a_default_so_a_name_is_enough():

@@ -9,13 +9,13 @@ from matplotlib.collections import PathCollection, PolyCollection, QuadMesh
 from matplotlib.dates import ConciseDateFormatter
 
 from orgsim.errors import OrgsimError
-from orgsim.plots.events import LINES, normalise, weeks_of
-from orgsim.plots.folders import read_run, read_sweep
-from orgsim.plots.make import plot, sweep_bands_long
-from orgsim.plots.network import capture, network_figure
-from orgsim.plots.replicates import bands_figure, stack_runs
-from orgsim.plots.run import PANELS, TITLES, overview_figure
-from orgsim.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
+from orgsim.outputs.plots.events import LINES, normalise, weeks_of
+from orgsim.outputs.folders import read_run, read_sweep
+from orgsim.outputs.plots.make import plot, sweep_bands_long
+from orgsim.outputs.plots.network import capture, network_figure
+from orgsim.outputs.plots.replicates import bands_figure, stack_runs
+from orgsim.outputs.plots.run import PANELS, TITLES, overview_figure
+from orgsim.outputs.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
 from viz_data import TINY, run_folder, sensitivity_table, shared_sweep
 
 CLIMATE, PENALTY = "environment.climate", "regime.dissent_penalty"
@@ -80,10 +80,11 @@ def test_run_overview_has_every_panel_its_series_and_the_events(run_dir):
 
 def test_run_overview_uses_weeks_without_a_start_date(tmp_path):
     data = {k: v for k, v in TINY.items() if k != "start_date"}
-    from orgsim.run import simulate, write_outputs
-    from orgsim.scenario import validate
+    from orgsim.model.scenario import validate
+    from orgsim.outputs.report import run_decorator
+    from orgsim.runs.run import simulate, write_outputs
 
-    out = write_outputs(simulate(validate(data, "t")), tmp_path / "nodate", charts=False)
+    out = write_outputs(simulate(validate(data, "t")), tmp_path / "nodate", decorate=run_decorator(charts=False))
     run = read_run(out)
     fig = overview_figure(run.timeseries, run.events, run.summary)
     assert panels(fig)["Factions"].get_xlabel() == "week"
@@ -156,7 +157,7 @@ def test_comparison_puts_scenario_and_counterfactual_on_the_same_axes(run_dir, t
     written = plot([run_dir, cf], out=tmp_path / "charts", fmt="svg")
     assert [f.name for f in written] == ["compare.svg"]
     assert written[0].read_text().lstrip().startswith("<?xml")
-    from orgsim.plots.make import group_labels
+    from orgsim.outputs.plots.make import group_labels
 
     runs = [read_run(run_dir), read_run(cf)]
     groups, _ = group_labels(runs)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from orgsim.cli import main
-from orgsim.plots.events import key_events
-from orgsim.report import write_sweep_report
+from orgsim.outputs.plots.events import key_events
+from orgsim.outputs.report import write_sweep_report
 from viz_data import TINY, shared_sweep, write_scenario
 
 
@@ -87,8 +87,8 @@ def test_sweep_report_shows_the_study_the_points_and_the_charts(tmp_path_factory
 
 
 def test_plot_window_narrows_the_run_overview(cli_run, tmp_path):
-    from orgsim.plots.folders import read_run
-    from orgsim.plots.make import window_of
+    from orgsim.outputs.folders import read_run
+    from orgsim.outputs.plots.make import window_of
 
     run = read_run(cli_run)
     part, suffix = window_of(run, ("2019-06-03", "60"))

@@ -31,18 +31,41 @@ the delegates and passes with more than half.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.agents import change_role
-from orgsim.mechanisms.grievance import lose_trust
-from orgsim.mechanisms.regime import democratic_deficit
-from orgsim.scenario import ConventionEvent, Regime
-from orgsim.state import LEADER, NO_FACTION, ORGANISER, RANK_AND_FILE
+from orgsim.model.mechanisms.grievance import lose_trust
+from orgsim.model.events import EventBase
+from orgsim.model.mechanisms.regime import Regime, RegimeChanges, democratic_deficit
+from orgsim.model.schema import Prob, Strict
+from orgsim.model.state import LEADER, NO_FACTION, ORGANISER, RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class ConventionParams(Strict):
+    delegate_ratio: int = Field(10, ge=1, le=10_000, description="Members per delegate.")
+    organiser_bias: Prob = Field(0.8, description="How strongly an appointed organiser steers delegate selection (elected: a quarter of it).")
+    organiser_sway: Prob = Field(0.5, description="How strongly an appointed organiser sways his region's delegates (elected: a quarter of it).")
+    slate_threshold: Prob = Field(0.4, description="Approval below which a delegate votes a slate down (status-quo bias).")
+    seat_threshold: Prob = Field(0.5, description="Approval below which a delegate votes against an individual incumbent.")
+    popularity_sd: float = Field(0.1, ge=0.0, le=1.0, description="Spread of individual leaders' personal standing.")
+    seconders: Prob = Field(0.05, description="Share of delegates needed to second a proposal to the floor.")
+    defeat_trust: Prob = Field(0.15, description="Trust lost by members of factions when the old leadership keeps its majority.")
+    vote_noise: float = Field(0.08, ge=0.0, le=1.0, description="Standard deviation of delegates' judgement noise.")
+
+
+class Proposal(Strict):
+    changes: RegimeChanges = Field(description="Regime keys the proposal changes if adopted.")
+    label: str = Field("", max_length=200)
+
+
+class ConventionEvent(EventBase):
+    kind: Literal["convention"]
+    agenda: list[Proposal] = Field(default_factory=list, description="Proposals on the agenda (regime changes put to the delegates).")
 
 
 def select_delegates(model: "OrgModel") -> np.ndarray:
@@ -161,6 +184,8 @@ def _challengers(model: "OrgModel", delegates, appr, exclude, k) -> np.ndarray:
 
 
 def _install(model: "OrgModel", seats: np.ndarray, elected: np.ndarray) -> None:
+    from orgsim.model.agents import change_role
+
     s = model.state
     elected_set = set(elected.tolist())
     model.seat_changes += len(elected_set - set(seats.tolist()))

@@ -11,16 +11,26 @@ it and stand within the confidence radius of it are pulled toward it by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.mechanisms.information import News, publish
-from orgsim.scenario import CritiqueEvent
-from orgsim.state import RANK_AND_FILE
+from orgsim.model.events import EventBase
+from orgsim.model.mechanisms.information import News, publish
+from orgsim.model.schema import Prob
+from orgsim.model.state import RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class CritiqueEvent(EventBase):
+    kind: Literal["critique"]
+    stance: float = Field(0.3, ge=-1.0, le=1.0, description="Position of the critique relative to the line.")
+    strength: Prob = Field(0.5, description="Persuasiveness of the critique.")
+    by: Literal["member", "provisional"] = Field("member", description="Who circulates it: a full member or a provisional member.")
+    defends_previous: bool = Field(False, description="Whether it defends the author of the previous critique.")
 
 
 def circulate(model: "OrgModel", ev: CritiqueEvent) -> None:

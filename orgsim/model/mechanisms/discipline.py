@@ -24,14 +24,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.mechanisms import factions
-from orgsim.mechanisms.grievance import lose_trust
-from orgsim.mechanisms.regime import PENALTY_LEVEL
-from orgsim.state import NEVER, NO_FACTION
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms import factions
+from orgsim.model.mechanisms.grievance import lose_trust
+from orgsim.model.mechanisms.regime import PENALTY_LEVEL
+from orgsim.model.state import NEVER, NO_FACTION
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class DisciplineParams(Strict):
+    detection_base: Prob = Field(0.05, description="Weekly probability that voiced dissent is reported without minutes or watchers.")
+    detection_minutes: Prob = Field(0.5, description="Added detection probability with weekly branch minutes to the centre.")
+    detection_watchers: Prob = Field(0.1, description="Added detection probability per loyal watcher among one's ties (capped).")
+    hearing_weeks: float = Field(5.0, ge=0.5, le=104.0, description="Mean weeks from charge to the hearing that decides the sanction.")
+    provisional_weeks: float = Field(1.0, ge=0.1, le=52.0, description="Mean weeks to summary removal of a charged provisional member.")
+    suspension_weeks: int = Field(12, ge=1, le=520, description="Length of a suspension.")
+    fear_gain: Prob = Field(0.3, description="Fear added to a close witness of a sanction of severity 1.")
+    distant_witness: Prob = Field(0.3, description="Relative effect on members who only hear of an expulsion (announced to all).")
+    recant_fear: Prob = Field(0.5, description="Fear above which a charged member stops voicing and the sanction is reduced one step.")
 
 CENSURE, SUSPENSION, EXPULSION = 1, 2, 3
 PROCEDURE_STAGES = 3  # charge, investigation, hearing

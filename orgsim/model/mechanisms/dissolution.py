@@ -17,9 +17,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
+
+from orgsim.model.schema import Prob, Strict
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class DissolutionParams(Strict):
+    commitment_below: Prob = Field(0.35, description="A member wants dissolution when commitment is below this...")
+    trust_below: Prob = Field(0.3, description="...and trust in the leadership is below this.")
+    efficacy_below: Prob = Field(0.5, description="...and voice efficacy is below this (no prospect that voice can change things).")
+    grievance_above: Prob = Field(0.3, description="...and grievance is above this (he holds the organisation itself to be rotten).")
+    motion_share: Prob = Field(0.3, description="Share of members wanting dissolution that gets a dissolution vote called.")
+    participation: Prob = Field(0.6, description="Probability that a member takes part in a dissolution vote.")
+    majority: Prob = Field(0.5, description="Share of votes needed to dissolve (more than this).")
+    cooldown: int = Field(8, ge=1, le=520, description="Weeks after a failed vote before another can be called.")
 
 
 def wants(model: "OrgModel") -> np.ndarray:

@@ -20,13 +20,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.mechanisms import factions
-from orgsim.mechanisms.regime import democratic_deficit
-from orgsim.state import LEFT, NO_FACTION, RANK_AND_FILE
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms import factions
+from orgsim.model.mechanisms.regime import democratic_deficit
+from orgsim.model.state import LEFT, NO_FACTION, RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class ExitParams(Strict):
+    base_hazard: Prob = Field(0.0015, description="Weekly resignation probability of a committed member (life events).")
+    max_hazard: Prob = Field(0.2, description="Weekly resignation probability of a member with no commitment and a good outside option.")
+    commitment_threshold: Prob = Field(0.25, description="Commitment at which the discontent hazard is half its maximum.")
+    steepness: float = Field(0.04, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
+    outside_weight: float = Field(0.4, ge=0.0, le=5.0, description="How much the outside option raises the effective threshold.")
+    friends_weight: float = Field(0.25, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
+    trust_weight: Prob = Field(0.55, description="Weight of trust in the leadership in commitment.")
+    social_weight: Prob = Field(0.25, description="Weight of ties to fellow members in commitment.")
+    efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
+    grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
+    adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
+    disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
+    disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
 
 RECENT_WEEKS = 8
 COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e

@@ -18,14 +18,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from pydantic import Field
 
-from orgsim.mechanisms.regime import severity
-from orgsim.state import NO_FACTION
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms.regime import severity
+from orgsim.model.state import NO_FACTION
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class FactionParams(Strict):
+    min_size: int = Field(5, ge=2, le=10_000, description="Voicing, connected, like-minded members needed to form a faction.")
+    dissolve_below: int = Field(3, ge=1, le=10_000, description="A faction with fewer members dissolves.")
+    split_trust: Prob = Field(0.25, description="Mean trust below which a faction considers leaving together.")
+    split_prob: Prob = Field(0.05, description="Weekly probability that a faction below split_trust leaves together.")
+    efficacy: Prob = Field(0.6, description="Voice efficacy of a member of a legal faction (0 to 1).")
 
 
 def legal(model: "OrgModel") -> bool:
@@ -34,6 +43,9 @@ def legal(model: "OrgModel") -> bool:
 
 
 def step(model: "OrgModel") -> None:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     s, prm = model.state, model.params.factions
     eps = model.params.influence.confidence
     is_legal = legal(model)
@@ -82,6 +94,9 @@ def step(model: "OrgModel") -> None:
 def _merge(model: "OrgModel") -> None:
     """Factions joined by a tie between like-minded members (across branches only where
     horizontal talk is not forbidden) merge into the largest of them: one platform, one faction."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     s = model.state
     if len(model.factions) < 2:
         return

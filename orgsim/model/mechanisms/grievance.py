@@ -20,12 +20,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.mechanisms.regime import democratic_deficit
-from orgsim.state import ORGANISER
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms.regime import democratic_deficit
+from orgsim.model.state import ORGANISER
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class GrievanceParams(Strict):
+    distance_weight: float = Field(1.6, ge=0.0, le=10.0, description="Hardship from distance to the line (per unit distance).")
+    gap_weight: float = Field(0.5, ge=0.0, le=10.0, description="Hardship from the environment's practice gap.")
+    deficit_weight: float = Field(0.25, ge=0.0, le=10.0, description="Hardship from the regime's democratic deficit (0 to 1).")
+    injustice_weight: float = Field(0.4, ge=0.0, le=10.0, description="Hardship from sanctions seen as unjust.")
+    adapt: Prob = Field(0.05, description="Weekly rate at which strain follows hardship times illegitimacy.")
+    accumulation: float = Field(
+        0.002, ge=0.0, le=0.2, description="Weekly build-up of resentment while dissent is kept hidden (cost of preference falsification); 0 ablates it."
+    )
+    resentment_decay: Prob = Field(0.005, description="Weekly share of resentment that fades as members adapt (bounds the build-up).")
+    relief: float = Field(0.02, ge=0.0, le=0.5, description="Weekly share of resentment relieved for a member whose voice is heard (no charge), times efficacy.")
+    injustice_decay: Prob = Field(0.01, description="Weekly decay of remembered injustice.")
+    trust_recovery: Prob = Field(0.01, description="Weekly rate at which trust returns to its undamaged level.")
+    discredit_decay: Prob = Field(0.004, description="Weekly decay of discredit from scandals whose implicated leaders are gone.")
+    hinge_rate: Prob = Field(0.3, description="Weekly rate at which an organiser with no loyalty to the centre takes on his region's trust.")
+    unjust_sanction_trust: Prob = Field(0.08, description="Trust lost by a member who sees a sanction he judges unjust (times severity).")
 
 
 def hardship(model: "OrgModel", rows: np.ndarray | slice = slice(None)) -> np.ndarray:

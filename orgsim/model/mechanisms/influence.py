@@ -14,13 +14,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.state import LEADER
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.state import LEADER
 
 FAR = 1e300  # a position no one is within confidence of; finite, so that 0 x FAR = 0
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class InfluenceParams(Strict):
+    confidence: Prob = Field(0.2, description="Bounded-confidence radius: neighbours farther than this are ignored (Deffuant et al. 2000).")
+    rate: Prob = Field(0.1, description="Weekly share of the distance to the mean of accepted neighbours that a member moves.")
+    line_pull: Prob = Field(0.05, description="Weekly pull toward the official line at unity_of_thought = 1, scaled by trust.")
+    drift: float = Field(0.006, ge=0.0, le=0.2, description="Standard deviation of weekly idiosyncratic drift of positions.")
+    falsification: bool = Field(True, description="Silent dissenters show the official line to their neighbours (Kuran 1991).")
 
 
 def step(model: "OrgModel") -> None:

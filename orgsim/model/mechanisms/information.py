@@ -15,11 +15,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.state import RANK_AND_FILE
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.state import RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class InformationParams(Strict):
+    pass_prob: Prob = Field(0.25, description="Weekly probability that news passes along one tie.")
+    discouraged_weight: Prob = Field(0.3, description="Weight of cross-branch ties when horizontal communication is discouraged.")
+    forbidden_weight: Prob = Field(0.05, description="Weight of cross-branch ties when horizontal communication is forbidden.")
+    critique_pull: Prob = Field(0.15, description="Weekly pull of a heard critique on positions within the confidence radius.")
 
 
 @dataclass

@@ -18,12 +18,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.agents import Member
-from orgsim.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class RecruitmentParams(Strict):
+    rate: float = Field(0.0007, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    outreach: Prob = Field(0.7, description="Share of recruitment contact that comes from the branch's public activity rather than personal ties.")
+    reputation_weight: float = Field(1.0, ge=0.0, le=10.0, description="How strongly mean trust (reputation) scales recruitment.")
+    renewal_weeks: int = Field(52, ge=1, le=1040, description="Weeks before a departed member's place in the milieu is taken by a new person.")
 
 
 def step(model: "OrgModel") -> None:
@@ -49,6 +58,8 @@ def step(model: "OrgModel") -> None:
 
 def join(model: "OrgModel", row: int | np.ndarray) -> None:
     """Row (or rows, ascending: their state is set at once, then their agents made in order) join."""
+    from orgsim.model.agents import Member
+
     s = model.state
     s.status[row] = MEMBER
     s.joined[row] = model.week

@@ -17,21 +17,43 @@ seat (grievance). A public scandal lowers recruitment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.agents import change_role
-from orgsim.mechanisms.grievance import add_discredit
-from orgsim.mechanisms.information import News, publish
-from orgsim.scenario import ScandalEvent
-from orgsim.state import LEADER, RANK_AND_FILE
+from orgsim.model.mechanisms.grievance import add_discredit
+from orgsim.model.events import EventBase
+from orgsim.model.mechanisms.information import News, publish
+from orgsim.model.schema import Prob, Strict
+from orgsim.model.state import LEADER, RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class ScandalParams(Strict):
+    credibility_internal: Prob = Field(0.2, description="Credibility of an internal inquiry (0 if the inquirers are implicated).")
+    credibility_independent: Prob = Field(0.8, description="Credibility of an independent inquiry.")
+    cover_up_factor: float = Field(1.5, ge=1.0, le=5.0, description="Damage multiplier when a withheld scandal is learnt through leaks.")
+    reputation_hit: Prob = Field(0.5, description="Drop of public reputation (recruitment) after a public scandal of severity 1.")
+
+
+class ScandalEvent(EventBase):
+    kind: Literal["scandal"]
+    severity: Prob = Field(0.5, description="Gravity of what is revealed.")
+    implicates: Literal["old", "new", "leadership", "none"] = Field(
+        "leadership", description="Who is implicated: the old leadership (present at week 0 and its co-optees), leaders elected since, all current leaders, or nobody in office."
+    )
+    share: Prob = Field(0.5, description="Share of that group implicated.")
+    reach: Prob = Field(0.1, description="Share of members who learn of it at once (a leak or a publication); the rest hear it along ties.")
+    cover_up: bool = Field(False, description="Whether it reveals that the leadership covered something up.")
+    public: bool = Field(False, description="Whether it is public outside the organisation (hurts recruitment).")
 
 
 def reveal(model: "OrgModel", ev: ScandalEvent) -> None:
+    from orgsim.model.agents import change_role
+
     s, prm = model.state, model.params.scandal
     leaders = np.flatnonzero(s.member & (s.role == LEADER))
     group = {

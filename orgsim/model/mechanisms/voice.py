@@ -16,13 +16,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import Field
 
-from orgsim.mechanisms import factions
-from orgsim.mechanisms.regime import severity
-from orgsim.state import RANK_AND_FILE
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms import factions
+from orgsim.model.mechanisms.regime import severity
+from orgsim.model.state import RANK_AND_FILE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.model.model import OrgModel
+
+
+class VoiceParams(Strict):
+    threshold: Prob = Field(0.22, description="Mean grievance above which a member privately dissents (and would voice without risk).")
+    threshold_sd: float = Field(0.06, ge=0.0, le=0.5, description="Spread of individual thresholds (Granovetter 1978).")
+    risk_aversion: Prob = Field(0.5, description="Mean risk aversion (uniform on [0, 2 x mean], Epstein 2002).")
+    detection_k: float = Field(2.3, ge=0.0, le=20.0, description="Epstein's k: steepness of perceived detection in watchers per visible dissenter.")
+    social_lowering: Prob = Field(0.5, description="Maximum share by which visible dissent among neighbours lowers the threshold.")
+    severity_censure: Prob = Field(0.25, description="Perceived severity of censure.")
+    severity_suspension: Prob = Field(0.5, description="Perceived severity of suspension.")
+    severity_expulsion: Prob = Field(1.0, description="Perceived severity of expulsion.")
+    fear_decay: Prob = Field(0.01, description="Weekly decay of fear.")
+    tolerated_risk: Prob = Field(
+        0.25, description="Share of the sanction risk that remains for dissent voiced while factions are legal (informal sanctions: ridicule, suspicion)."
+    )
 
 LOYAL_TRUST = 0.6
 

@@ -4,7 +4,7 @@ This package module stays free of matplotlib so the command line can list the ch
 without paying for the import.
 """
 
-# what `orgsim plot --kind` accepts (orgsim/plots/make.py draws them)
+# what `orgsim plot --kind` accepts (orgsim/outputs/plots/make.py draws them)
 KINDS = ("auto", "run", "network", "replicates", "compare", "phase", "outcomes", "metrics", "sensitivity")
-# what network snapshots can be coloured by (orgsim/plots/network.py)
+# what network snapshots can be coloured by (orgsim/outputs/plots/network.py)
 COLOR_BY = ("position", "faction", "role")

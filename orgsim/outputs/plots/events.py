@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from orgsim.plots.palette import EVENT_COLOURS, OKABE_ITO, event_x
+from orgsim.outputs.plots.palette import EVENT_COLOURS, OKABE_ITO, event_x
 
 # Kinds drawn as vertical lines on time axes: (kind, label, colour, line style, width).
 LINES = (

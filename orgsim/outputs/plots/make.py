@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.plots import KINDS
+from orgsim.outputs.plots import KINDS
 from orgsim.errors import OrgsimError
-from orgsim.plots.folders import RunFolder, SweepFolder, folder_kind, read_run, read_sweep
-from orgsim.plots.style import FORMATS, save, slug
+from orgsim.outputs.folders import RunFolder, SweepFolder, folder_kind, read_run, read_sweep
+from orgsim.outputs.plots.style import FORMATS, save, slug
 
 RUN_KINDS = ("run", "network")
 MULTI_KINDS = ("replicates", "compare")
@@ -103,8 +103,8 @@ def window_of(run: RunFolder, window) -> tuple[RunFolder, str]:
 
 def run_charts(run: RunFolder, dest: Path, kind: str = "auto", fmt: str = "png", weeks=None,
                color_by: str = "position", window=(None, None)) -> list[Path]:
-    from orgsim.plots.network import capture, default_weeks, network_figure
-    from orgsim.plots.run import overview_figure
+    from orgsim.outputs.plots.network import capture, default_weeks, network_figure
+    from orgsim.outputs.plots.run import overview_figure
 
     written = []
     if kind in ("auto", "run"):
@@ -162,7 +162,7 @@ def group_labels(runs: list[RunFolder]) -> tuple[list[str], dict[str, str]]:
 
 
 def multi_chart(runs: list[RunFolder], dest: Path, kind: str, fmt: str) -> Path:
-    from orgsim.plots.replicates import bands_figure, replicates_title, stack_runs
+    from orgsim.outputs.plots.replicates import bands_figure, replicates_title, stack_runs
 
     groups, labels = group_labels(runs)
     group_of = dict(zip(map(id, runs), groups))
@@ -209,7 +209,7 @@ def sweep_bands_long(sweep: SweepFolder, points: list[int] | None = None) -> pd.
     else:
         chosen = all_points
     # bands need a few dozen replicates at most: read only those rows of the chosen points
-    from orgsim.plots.replicates import METRICS
+    from orgsim.outputs.plots.replicates import METRICS
 
     wanted = ["point", "replicate", "week", "date", *(m for m, _, _ in METRICS)]
     ts = sweep.timeseries(points=chosen, max_replicates=MAX_BAND_REPLICATES, columns=wanted)
@@ -227,8 +227,8 @@ def sweep_bands_long(sweep: SweepFolder, points: list[int] | None = None) -> pd.
 
 def sweep_charts(sweep: SweepFolder, dest: Path, kind: str = "auto", fmt: str = "png",
                  points: list[int] | None = None) -> list[Path]:
-    from orgsim.plots.replicates import bands_figure
-    from orgsim.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
+    from orgsim.outputs.plots.replicates import bands_figure
+    from orgsim.outputs.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
 
     if kind not in ("auto", *SWEEP_KINDS):
         raise OrgsimError(f"--kind {kind}: not a sweep chart; choose one of {', '.join(SWEEP_KINDS)}")

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from orgsim.plots import COLOR_BY
+from orgsim.outputs.plots import COLOR_BY
 from orgsim.errors import OrgsimError
-from orgsim.plots.style import (CYCLE, OKABE_ITO, POSITION_CMAP, ROLE_COLOURS, new_figure, styled)
-from orgsim.state import LEADER, MEMBER, NO_FACTION, ORGANISER, ROLE_NAMES
+from orgsim.outputs.plots.style import (CYCLE, OKABE_ITO, POSITION_CMAP, ROLE_COLOURS, new_figure, styled)
+from orgsim.model.state import LEADER, MEMBER, NO_FACTION, ORGANISER, ROLE_NAMES
 
 MAX_NODES = 2000
 POSITION_RANGE = (0.2, 0.8)
@@ -58,8 +58,8 @@ def default_weeks(last: int, k: int = 4) -> list[int]:
 
 def capture(folder: Path, weeks: list[int], timeseries: pd.DataFrame | None = None) -> list[Snapshot]:
     """Re-run a run folder's resolved scenario and copy the state at each of ``weeks``."""
-    from orgsim.model import OrgModel
-    from orgsim.scenario import load_scenario
+    from orgsim.model.model import OrgModel
+    from orgsim.model.scenario import load_scenario
 
     folder = Path(folder)
     toml = folder / "scenario.toml"

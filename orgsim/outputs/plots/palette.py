@@ -1,7 +1,7 @@
 """Colours and time-axis helpers shared by charts and reports, without importing matplotlib.
 
 Writing a run's outputs without charts (report.html's key-event table) needs these but not
-matplotlib, whose import costs about half a second; :mod:`orgsim.plots.style` re-exports them.
+matplotlib, whose import costs about half a second; :mod:`orgsim.outputs.plots.style` re-exports them.
 """
 
 from __future__ import annotations

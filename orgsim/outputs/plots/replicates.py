@@ -17,9 +17,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from orgsim.errors import OrgsimError
-from orgsim.observe import COUNTS
-from orgsim.plots.folders import RunFolder
-from orgsim.plots.style import CYCLE, date_axis, new_figure, styled
+from orgsim.model.observe import COUNTS
+from orgsim.outputs.folders import RunFolder
+from orgsim.outputs.plots.style import CYCLE, date_axis, new_figure, styled
 
 # (metric, panel title, y label)
 METRICS = (

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from orgsim.plots.events import mark_events, normalise
-from orgsim.plots.style import (OKABE_ITO, ROLE_COLOURS, finish_time_axis, new_figure, save, styled,
+from orgsim.outputs.plots.events import mark_events, normalise
+from orgsim.outputs.plots.style import (OKABE_ITO, ROLE_COLOURS, finish_time_axis, new_figure, save, styled,
                                 x_values)
 
 PANELS = ("membership", "flows", "dissent", "levels", "factions")
@@ -157,5 +157,5 @@ def overview_figure(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, panel
 
 
 def overview(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, path: Path) -> Path:
-    """Write the overview chart (kept for orgsim.run, which calls it with a path)."""
+    """Write the overview chart (kept for orgsim.runs.run, which calls it with a path)."""
     return save(overview_figure(ts, events, summary), path)

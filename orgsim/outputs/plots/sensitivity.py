@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orgsim.plots.style import OKABE_ITO, RC, plt
+from orgsim.outputs.plots.style import OKABE_ITO, RC, plt
 
 # Main index first: parameters are ordered by it, largest at the top.
 BARS = {

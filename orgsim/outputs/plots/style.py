@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from orgsim.plots.palette import (CYCLE, EVENT_COLOURS, OKABE_ITO, OUTCOME_COLOURS, POSITION_CMAP,  # noqa: E402,F401
+from orgsim.outputs.plots.palette import (CYCLE, EVENT_COLOURS, OKABE_ITO, OUTCOME_COLOURS, POSITION_CMAP,  # noqa: E402,F401
                                   PROB_CMAP, ROLE_COLOURS, event_x, x_values)
 
 RC = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,

@@ -14,9 +14,9 @@ import pandas as pd
 from matplotlib.colors import Normalize
 
 from orgsim.errors import OrgsimError
-from orgsim.plots.folders import (OUTCOMES, SweepFolder, available_metrics, metric_bands, outcome_probabilities,
+from orgsim.outputs.folders import (OUTCOMES, SweepFolder, available_metrics, metric_bands, outcome_probabilities,
                                   sort_values)
-from orgsim.plots.style import CYCLE, OKABE_ITO, OUTCOME_COLOURS, PROB_CMAP, new_figure, styled
+from orgsim.outputs.plots.style import CYCLE, OKABE_ITO, OUTCOME_COLOURS, PROB_CMAP, new_figure, styled
 
 MAIN_METRICS = ("final_members", "resignations", "expulsions", "leadership_changes", "final_voiced_dissent",
                 "final_hidden_dissent", "final_mean_trust", "splits")

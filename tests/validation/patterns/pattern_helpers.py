@@ -7,7 +7,7 @@ threshold is stated in the test; none is a number that a scenario or the code se
 from functools import lru_cache
 
 
-from orgsim.validation import run_replicates
+from orgsim.validation.patterns import run_replicates
 
 N = 30
 

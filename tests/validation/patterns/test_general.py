@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from orgsim.validation import measure_growth
+from orgsim.validation.patterns import measure_growth
 
 from pattern_helpers import reps, share
 

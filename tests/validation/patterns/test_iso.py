@@ -3,7 +3,7 @@ leadership, collapse and dissolution after the revelation — and what a differe
 
 import statistics
 
-from orgsim.validation import (measure_convention, measure_iso_decade, measure_iso_faction,
+from orgsim.validation.patterns import (measure_convention, measure_iso_decade, measure_iso_faction,
                                measure_revelation)
 
 from pattern_helpers import reps, share

@@ -3,8 +3,8 @@
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 
-from orgsim.scenario import load_scenario
-from orgsim.validation import measure_band, measure_discipline, measure_witnesses
+from orgsim.model.scenario import load_scenario
+from orgsim.validation.patterns import measure_band, measure_discipline, measure_witnesses
 
 from pattern_helpers import N, reps, share
 
