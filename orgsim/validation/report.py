@@ -328,8 +328,10 @@ def build(n: int = 30, run_tests: bool = True) -> Path:
         "as many members as in an ordinary year. The model has no arbitrary sanctions of non-dissenters and no loss of "
         "legitimacy from a leader's conduct other than a revealed scandal.",
         "- **A surge and ebb too shallow (DSA-1 to DSA-4).** With the climate conventions of the scenario files (rising "
-        "2.0, sharply rising 3.5, falling 0.5) the open organisation grows about threefold by 2019 (history ninefold) "
-        "and ebbs about 8% (history 10-25%): surge recruits' low identity does not bring them under the exit threshold "
+        "2.0, sharply rising 3.5, falling 0.5) the open organisation grows "
+        f"x{statistics.median(measure_dsa(r)['ratio_2019'] for r in reps['dsa']):.1f} by 2019 (history about x9) "
+        f"and ebbs {100 * statistics.median(measure_dsa(r)['ebb'] or 0.0 for r in reps['dsa']):.0f}% (history 10-25%): "
+        "surge recruits' low identity does not bring them under the exit threshold "
         "when the climate falls; and it keeps about one caucus at each convention.",
         "",
     ]
