@@ -23,12 +23,14 @@ import json
 import math
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import shutil
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from orgsim.errors import OrgsimError
+from orgsim.experiments.executors import LocalPool, available_cores
 
 RESULTS_ROOT = Path("results")
 MAX_SEEDS = 10_000
@@ -202,6 +204,11 @@ def _run_one(path: str, overrides: dict[str, Any], seed: int, folder: str, force
     return seed, result.summary, time.perf_counter() - t0
 
 
+def _run_seed(common: tuple, seed: int) -> tuple[int, dict[str, Any], float]:
+    path, overrides, force, decorate, root = common
+    return _run_one(path, overrides, seed, str(Path(root) / f"seed-{seed}"), force, decorate)
+
+
 def _read_summary(folder: Path) -> dict[str, Any]:
     try:
         return json.loads((folder / "summary.json").read_text())
@@ -239,43 +246,41 @@ def plan_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | Non
 
 def run_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | None = None,
             root: str | Path | None = None, force: bool = False, workers: int | None = None,
-            decorate: Callable | None = None, on_run: Callable[[SeedRun], None] | None = None) -> ReplicateSet:
+            decorate: Callable | None = None, on_run: Callable[[SeedRun], None] | None = None,
+            planned: tuple[ReplicateSet, list[int]] | None = None) -> ReplicateSet:
     """Run (or reuse) one folder per seed under ``root`` and return the set, in seed order.
 
     ``decorate`` is passed to :func:`orgsim.runs.run.write_outputs` (it must be picklable when
     ``workers`` > 1: a module-level function or a ``functools.partial`` of one). ``on_run`` is
-    called in this process after each seed is written or found."""
-    rs, todo = plan_set(path, seeds, overrides, root, force)
+    called in this process after each seed is written or found. ``planned``: the result of
+    :func:`plan_set` when the caller has checked the set already."""
+    rs, todo = planned if planned is not None else plan_set(path, seeds, overrides, root, force)
     for r in rs.runs:
         if on_run:
             on_run(r)
     overrides = rs.overrides
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    job = functools.partial(_run_one, str(path), overrides, force=force, decorate=decorate)
-    if workers == 1 or len(todo) <= 1:
-        for s in todo:
-            seed, summary, secs = job(s, str(rs.root / f"seed-{s}"))
-            r = SeedRun(seed, rs.root / f"seed-{seed}", summary, "ran", secs)
-            rs.runs.append(r)
-            if on_run:
-                on_run(r)
-    else:
-        import multiprocessing as mp
+    workers = max(1, min(workers or available_cores(), len(todo) or 1))
+    job = functools.partial(_run_seed, (str(path), overrides, force, decorate, str(rs.root)))
+    def done(seed: int, summary: dict[str, Any], secs: float) -> None:
+        r = SeedRun(seed, rs.root / f"seed-{seed}", summary, "ran", secs)
+        rs.runs.append(r)
+        if on_run:
+            on_run(r)
 
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = [pool.submit(job, s, str(rs.root / f"seed-{s}")) for s in todo]
-            try:
-                for fut in as_completed(futures):
-                    seed, summary, secs = fut.result()
-                    r = SeedRun(seed, rs.root / f"seed-{seed}", summary, "ran", secs)
-                    rs.runs.append(r)
-                    if on_run:
-                        on_run(r)
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+    if workers == 1:
+        for s in todo:
+            done(*job(s))
+    else:
+        pool = LocalPool(workers)
+        try:
+            for fut in as_completed([pool.submit(job, s) for s in todo]):
+                done(*fut.result())
+        except BaseException:
+            pool.close(cancel=True)  # workers are stopped mid-run: remove what they were building
+            for tmp in rs.root.glob(".seed-*.partial-*"):
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        pool.close()
     rs.runs.sort(key=lambda r: r.seed)
     return rs
 
