@@ -279,6 +279,9 @@ def _interrupted(out) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from orgsim.model.catalogue import find_sweep
+
+    find_sweep(args.sweep)  # a missing file is reported at once, before the imports
     from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
@@ -298,6 +301,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from orgsim.model.catalogue import find_sweep
+
+    find_sweep(args.spec)  # a missing file is reported at once, before the imports
     from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
@@ -407,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("orgsim: interrupted; no partial output was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
