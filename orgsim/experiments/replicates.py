@@ -80,13 +80,13 @@ def overrides_hash(overrides: dict[str, Any]) -> str:
 def variant_name(name: str, overrides: dict[str, Any]) -> str:
     """``iso_2019`` with ``{"regime.voting": "individual"}`` -> ``iso_2019-voting-individual-<hash>``.
 
-    The suffix names up to two overridden keys (last part of each dotted key) and their values;
+    The suffix names up to three overridden keys (last part of each dotted key) and their values;
     the hash covers all of them. The seed is not a variant: it is left out."""
     overrides = {k: v for k, v in overrides.items() if k != "seed"}
     if not overrides:
         return name
     parts = [f"{k.split('.')[-1]}-{_short_value(v)}" for k, v in sorted(overrides.items())]
-    suffix = "_".join(parts[:2])[:40] + ("_etc" if len(parts) > 2 else "")
+    suffix = "_".join(parts[:3])[:48] + ("_etc" if len(parts) > 3 else "")
     return f"{name}-{suffix}-{overrides_hash(overrides)}"
 
 
@@ -103,7 +103,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
 def jeffreys(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
