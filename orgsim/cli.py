@@ -1,4 +1,7 @@
-"""The command line: ``orgsim run | sweep | sensitivity``. Thin: parse, call, report.
+"""The command line: ``orgsim run | sweep | plot | sensitivity | viz``. Thin: parse, call, report.
+
+It is the top layer and composes the others: a run's data files (runs) and then its charts and
+report (outputs), in the same atomic folder; a sweep's results (experiments), then its charts.
 
 Errors the user can fix are reported as one short message on stderr (exit status 2);
 Ctrl-C exits with status 130 and leaves no half-written output.
