@@ -83,8 +83,9 @@ class Person(mesa.Agent):
         return f"{type(self).__name__}(pid={self.pid}, branch={self.branch})"
 
     # ----------------------------------------------------------------- discrete actions
-    def voice(self, **detail) -> None:
+    def voice(self, reason: str = "", **detail) -> None:
         """Speak out: dissent becomes visible to ties and to the apparatus."""
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.voicing[self.row] = True
         s.hidden[self.row] = False
@@ -96,7 +97,8 @@ class Person(mesa.Agent):
     def leave_faction(self) -> None:
         self.model.state.faction[self.row] = NO_FACTION
 
-    def charge(self, hearing_week: int, **detail) -> None:
+    def charge(self, hearing_week: int, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.charged_week[self.row] = self.model.week
         s.hearing_week[self.row] = hearing_week
@@ -107,11 +109,13 @@ class Person(mesa.Agent):
         s.charged_week[self.row] = NEVER
         s.hearing_week[self.row] = NEVER
 
-    def censure(self, **detail) -> None:
+    def censure(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         self.model.state.sanction_level[self.row] = max(1, self.model.state.sanction_level[self.row])
         self.model.log("censured", self, **detail)
 
-    def suspend(self, weeks: int, **detail) -> None:
+    def suspend(self, weeks: int, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.suspended_until[self.row] = self.model.week + weeks
         s.touch()  # the engaged mask is cached
@@ -119,11 +123,13 @@ class Person(mesa.Agent):
         s.voicing[self.row] = False
         self.model.log("suspended", self, **detail)
 
-    def expel(self, **detail) -> None:
+    def expel(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         self.model.log("expelled", self, **self._with_faction(detail))
         self._depart("expulsions")
 
-    def resign(self, **detail) -> None:
+    def resign(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         self.model.log("resigned", self, **self._with_faction(detail))
         self._depart("resignations")
 
