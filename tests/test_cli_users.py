@@ -311,3 +311,18 @@ def test_ema_workbench_wrapper():
     experiments, outcomes = perform_experiments(model, scenarios=3)
     assert len(experiments) == 3 and len(outcomes["final_members"]) == 3
     assert (outcomes["final_members"] > 0).all()
+
+
+def test_run_progress_counts_weeks_and_is_quiet_off_a_terminal(tmp_path):
+    from orgsim.model.scenario import scenario_from
+    from orgsim.runs.progress import week_progress
+    from orgsim.runs.run import simulate
+
+    scenario = scenario_from("baseline", SMALL_OVERRIDES)
+    seen = []
+    with_bar = simulate(scenario, on_week=seen.append)
+    assert seen == list(range(1, len(with_bar.timeseries) + 1))
+    assert with_bar.timeseries.equals(simulate(scenario).timeseries)  # progress cannot change the run
+    assert week_progress("x", 10) is None  # pytest's stderr is no terminal
+    proc, _ = orgsim_subprocess("run", "baseline", "--out", tmp_path / "r", "--no-charts", *SMALL)
+    assert proc.returncode == 0 and proc.stderr == ""
