@@ -290,8 +290,8 @@ def splits_of(rep: Replicate, start: int = 0, end: int | None = None) -> list[di
     if end is not None:
         rows = rows[rows["week"] <= end]
     out = []
-    for w, d in zip(rows["week"], rows["detail"]):
-        size = int(d.split("size=")[1].split()[0])
+    for w, d in zip(rows["week"], pd.to_numeric(rows["size"])):
+        size = int(d)
         before = members_at(rep, int(w) - 1) if w > 0 else rep.summary["initial_members"]
         out.append({"week": int(w), "size": size, "share": size / before if before else float("nan")})
     return out
