@@ -1,7 +1,8 @@
 """The command line: ``orgsim run | sweep | sensitivity``. Thin: parse, call, report.
 
 Errors the user can fix are reported as one short message on stderr (exit status 2);
-Ctrl-C exits with status 130 and leaves no half-written output.
+Ctrl-C exits with status 130 and leaves no half-written output; SIGTERM and SIGHUP stop every
+command the same way (exit status 128 + the signal's number).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 
 from orgsim import __version__
 from orgsim.errors import OrgsimError
+from orgsim.safety import exit_status, restore_signals, short, stop_on_signals
+
+MAX_MESSAGE = 400  # characters per line of an error message (user input is never echoed whole)
 
 
 def _parse_sets(items: list[str]) -> dict:
@@ -22,13 +26,15 @@ def _parse_sets(items: list[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OrgsimError(f"--set {item!r}: expected KEY=VALUE, e.g. --set organisation.members=10000")
+            raise OrgsimError(f"--set {short(item)}: expected KEY=VALUE, e.g. --set organisation.members=10000")
+        if len(key) > 200:
+            raise OrgsimError(f"--set {short(key)}: not a scenario key (keys are short dotted paths)")
         out[key.strip()] = parse_value(value.strip())
     return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orgsim.run import check_out_dir, default_out_dir, simulate, write_outputs
+    from orgsim.run import default_out_dir, preflight, simulate, write_outputs
     from orgsim.scenario import load_scenario
 
     overrides = _parse_sets(args.set or [])
@@ -36,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["seed"] = args.seed
     scenario = load_scenario(args.scenario, overrides)
     out = Path(args.out) if args.out else default_out_dir(scenario)
-    check_out_dir(out, args.force)
+    preflight(scenario, out, args.force)  # output folder and memory, before any work
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
           f"{scenario.weeks} weeks", flush=True)
     t0 = time.perf_counter()
@@ -114,20 +120,10 @@ def _report_sweep(report) -> None:
     print(f"wrote {report.out}")
 
 
-def _stop_on_sigterm() -> None:
-    """A batch system's SIGTERM (time limit) stops a sweep like Ctrl-C: finished parts are kept."""
-    import signal
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-
-
-def _interrupted(out) -> int:
+def _interrupted(out, exc: KeyboardInterrupt) -> int:
     print(f"orgsim: interrupted; finished tasks are kept in {out}: run the same command again to resume",
           file=sys.stderr)
-    return 130
+    return exit_status(exc)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -136,14 +132,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
     from orgsim.sweep import default_out, load_plan, run_sweep
 
-    plan = load_plan(args.sweep, replicates=args.replicates)
+    plan = load_plan(args.sweep, replicates=args.replicates, allow_large=args.allow_large)
     out = Path(args.out) if args.out else default_out(plan)
-    _stop_on_sigterm()
     try:
         report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                            charts=not args.no_charts)
-    except KeyboardInterrupt:
-        return _interrupted(out)
+    except KeyboardInterrupt as exc:
+        return _interrupted(out, exc)
     _report_sweep(report)
     return 0
 
@@ -154,12 +149,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
     from orgsim.sensitivity import run_sensitivity
 
-    _stop_on_sigterm()
     try:
         result = run_sensitivity(args.spec, method=args.method, out=args.out, workers=args.workers,
-                                 scheduler=args.scheduler, force=args.force)
-    except KeyboardInterrupt:
-        return _interrupted(args.out or "its output folder")
+                                 scheduler=args.scheduler, force=args.force, allow_large=args.allow_large)
+    except KeyboardInterrupt as exc:
+        return _interrupted(args.out or "its output folder", exc)
     _report_sweep(result["report"])
     print(f"wrote {result['csv']} and {result['png']}")
     return 0
@@ -172,6 +166,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                         "(default: $DASK_SCHEDULER_ADDRESS when --workers is not given)")
     p.add_argument("--force", action="store_true", help="discard results already in the output folder and start again")
     p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html (faster)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run a study past the size limit (more than 100,000 points or 1,000,000 runs; docs/sweeps.md)")
 
 
 def _add_sweep_parsers(sub) -> None:
@@ -216,16 +212,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _message(exc: OrgsimError) -> str:
+    lines = str(exc).splitlines() or [""]
+    return "\n".join(line if len(line) <= MAX_MESSAGE else line[:MAX_MESSAGE - 3] + "..." for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = stop_on_signals()  # SIGTERM and SIGHUP stop any command as Ctrl-C does
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except OrgsimError as exc:
-        print(f"orgsim: error: {exc}", file=sys.stderr)
+        print(f"orgsim: error: {_message(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("orgsim: interrupted; no partial output was kept", file=sys.stderr)
-        return 130
+        return exit_status(exc)
+    finally:
+        restore_signals(previous)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from orgsim.errors import ScenarioError
+from orgsim.safety import read_text_file, short
 
 Voting = Literal["slate", "individual"]
 FactionRights = Literal["banned", "preconvention", "permanent"]
@@ -32,11 +33,36 @@ Appointment = Literal["appointed", "elected"]
 Investigation = Literal["internal", "independent"]
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+NAME_MAX = 80
+NAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: a trailing newline is not a name
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name) or ".." in name:
+        raise ValueError(f"name {short(name)} must be 1-{NAME_MAX} letters, digits, '_', '-' or '.', "
+                         "start with a letter or digit and contain no '..'")
+    return name
+
+
+def _date(value: Any) -> Any:
+    """A date is a TOML date (2015-01-05) or the same as a string ("2015-01-05"), nothing else."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date like 2015-01-05, not a date and time")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
+        except ValueError:
+            raise ValueError(f"{short(value)} is not a calendar date (YYYY-MM-DD)") from None
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Strict types: an integer key takes an integer, a boolean key true or false, a text key a string
+    # (TOML's own types; a float key also takes an integer). No NaN or infinity.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- organisation
@@ -63,6 +89,9 @@ class Organisation(Strict):
     def _sizes(self) -> "Organisation":
         if self.branches > self.members:
             raise ValueError(f"branches ({self.branches}) cannot exceed members ({self.members})")
+        if self.n_organisers > self.branches:
+            raise ValueError(f"organisers ({self.n_organisers}) cannot exceed branches ({self.branches}): "
+                             "each organiser covers at least one branch")
         if self.leaders + self.n_organisers >= self.members:
             raise ValueError("leaders plus organisers must be fewer than members")
         return self
@@ -273,7 +302,7 @@ class Parameters(Strict):
 # --------------------------------------------------------------------------- events
 class EventBase(Strict):
     week: int | None = Field(None, ge=0, description="Week of the event (0-based); give this or date.")
-    date: dt.date | None = Field(None, description="Calendar date of the event (needs start_date); give this or week.")
+    date: Date | None = Field(None, description="Calendar date of the event (needs start_date); give this or week.")
     label: str = Field("", max_length=200, description="Free text shown in events and charts.")
 
     @model_validator(mode="after")
@@ -338,7 +367,7 @@ class Scenario(Strict):
     description: str = Field("", max_length=5000, description="Free text.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the run.")
     weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps.")
-    start_date: dt.date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
+    start_date: Date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
     orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
     organisation: Organisation = Field(default_factory=Organisation)
     regime: Regime = Field(default_factory=Regime)
@@ -349,10 +378,13 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
-        if not NAME_RE.match(self.name) or ".." in self.name:
-            raise ValueError(
-                f"name {self.name!r} must be 1-80 letters, digits, '_', '-' or '.', start with a letter or digit and contain no '..'"
-            )
+        check_name(self.name)
+        if self.start_date is not None:
+            try:
+                self.start_date + dt.timedelta(weeks=self.weeks)
+            except OverflowError:
+                raise ValueError(f"start_date {self.start_date} plus {self.weeks} weeks passes the last "
+                                 f"calendar date ({dt.date.max}); give an earlier start_date") from None
         for i, ev in enumerate(self.events):
             if ev.date is not None and self.start_date is None:
                 raise ValueError(f"events[{i}] gives a date but the scenario has no start_date")
@@ -387,8 +419,9 @@ def _loc(loc: tuple, is_tag) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as TOML writes it
+    return short(value)
 
 
 def format_validation_error(source: str, err: ValidationError, *, docs: str = "docs/scenario-reference.md",
@@ -407,7 +440,8 @@ def format_validation_error(source: str, err: ValidationError, *, docs: str = "d
         if not e["loc"]:
             lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
             continue
-        value = "" if e["type"] == "missing" else f" = {_short(e.get('input'))}"
+        # a table's own checks (e.g. organisers against branches) name their keys: no dump of the table
+        value = "" if e["type"] == "missing" or isinstance(e.get("input"), dict) else f" = {_short(e.get('input'))}"
         lines.append(f"{source}: {_loc(e['loc'], is_tag)}{value}: {msg}")
     more = len(err.errors()) - len(lines)
     if more > 0:
@@ -450,16 +484,14 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
 
 
 def read_toml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+    """A small UTF-8 TOML file (see :func:`orgsim.safety.read_text_file` for what is refused)."""
+    text = read_text_file(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def validate(data: dict, source: str = "<scenario>") -> Scenario:
