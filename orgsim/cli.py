@@ -34,13 +34,14 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orgsim.run import default_out_dir, preflight, simulate, write_outputs
     from orgsim.scenario import load_scenario
 
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides)  # checked before the model is even imported
+    from orgsim.run import default_out_dir, preflight, simulate, write_outputs
+
     out = Path(args.out) if args.out else default_out_dir(scenario)
     preflight(scenario, out, args.force)  # output folder and memory, before any work
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "

@@ -55,7 +55,7 @@ def checked_scenario(scenario: Any) -> Scenario:
         raise OrgsimError(f"simulate() needs a Scenario (from orgsim.scenario.load_scenario or validate), "
                           f"not a {type(scenario).__name__}")
     try:
-        data = scenario.model_dump(mode="python", round_trip=True)
+        data = scenario.model_dump(mode="python", round_trip=True, warnings=False)
     except Exception:  # noqa: BLE001 - a constructed model with missing or broken fields
         raise OrgsimError("simulate(): the Scenario is incomplete (built without validation?); "
                           "use orgsim.scenario.validate") from None

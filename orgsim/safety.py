@@ -35,7 +35,7 @@ PARENT_ENV = "ORGSIM_PARENT_PID"
 
 def short(value, limit: int = 60) -> str:
     """A value as shown in messages: its repr, cut to ``limit`` characters (never echoed whole)."""
-    text = value if isinstance(value, str) and value.startswith(("'", '"')) else repr(value)
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
