@@ -131,9 +131,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from orgsim.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
-    from orgsim.sweep import default_out, load_plan, run_sweep
+    from orgsim.sweepfile import load_sweep
 
-    plan = load_plan(args.sweep, replicates=args.replicates, allow_large=args.allow_large)
+    sweep, base = load_sweep(args.sweep, args.replicates)  # checked before the engine is even imported
+    from orgsim.sweep import default_out, plan_from_sweep, run_sweep
+
+    plan = plan_from_sweep(sweep, base, args.sweep, allow_large=args.allow_large)
     out = Path(args.out) if args.out else default_out(plan)
     try:
         report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force,

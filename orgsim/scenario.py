@@ -413,6 +413,8 @@ def _loc(loc: tuple, is_tag) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
+        elif i > 0 and _UNION_BRANCH.match(str(part)):
+            continue
         elif not is_tag(loc, i):
             out += ("." if out else "") + str(part)
     return out
@@ -421,7 +423,13 @@ def _loc(loc: tuple, is_tag) -> str:
 def _short(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"  # as TOML writes it
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
     return short(value)
+
+
+# pydantic names the branch of a union it tried (``base.str``, ``keep.timeseries.bool``): not a key
+_UNION_BRANCH = re.compile(r"\A(?:str|int|float|bool|date|none|list\[.*\]|dict\[.*\]|function-.*)\Z")
 
 
 def format_validation_error(source: str, err: ValidationError, *, docs: str = "docs/scenario-reference.md",
