@@ -214,6 +214,20 @@ def group_alive(pgid: int) -> list[int]:
     return alive
 
 
+def gone(pgid: int, within: float = 5.0) -> list[int]:
+    """Processes of the group still alive after ``within`` seconds (SIGKILLed then, so none is left)."""
+    deadline = time.monotonic() + within
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = group_alive(pgid)
+    for pid in survivors:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return survivors
+
+
 def test_sigkill_of_a_sweep_leaves_no_process_behind(tmp_path):
     path = write_sweep(tmp_path, replicates=8, weeks=300, members=150, extra="batch = 1")
     proc = subprocess.Popen([sys.executable, "-m", "orgsim", "sweep", str(path), "--workers", "2", "--out",
@@ -225,13 +239,7 @@ def test_sigkill_of_a_sweep_leaves_no_process_behind(tmp_path):
     assert not list((tmp_path / "out").glob("runs.parquet"))
     os.kill(proc.pid, signal.SIGKILL)  # the parent only
     proc.wait()
-    deadline = time.monotonic() + 5
-    while group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    survivors = group_alive(proc.pid)
-    for pid in survivors:
-        os.kill(pid, signal.SIGKILL)
-    assert not survivors
+    assert not gone(proc.pid)  # fork server, workers and resource tracker died with it
 
 
 def _start(cmd, cwd, wait_for: str):
@@ -259,7 +267,7 @@ def test_sigterm_stops_a_sweep_and_sighup_a_sensitivity_keeping_finished_parts(t
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "run the same command again to resume" in err and "Traceback" not in err
-    assert not group_alive(proc.pid) and not (tmp_path / "sw" / ".orgsim.lock").exists()
+    assert not gone(proc.pid) and not (tmp_path / "sw" / ".orgsim.lock").exists()
     spec = tmp_path / "spec.toml"
     spec.write_text(f'name = "sens"\nbase = "{BASELINE.as_posix()}"\nreplicates = 2\noutput = "final_members"\n'
                     '[set]\nweeks = 300\n"organisation.members" = 150\n"organisation.branches" = 4\n'
@@ -269,6 +277,7 @@ def test_sigterm_stops_a_sweep_and_sighup_a_sensitivity_keeping_finished_parts(t
     os.kill(proc.pid, signal.SIGHUP)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 129 and "resume" in err and "Traceback" not in err
+    assert not gone(proc.pid)
 
 
 def test_leftovers_of_killed_runs_are_cleaned_at_the_next_start(tmp_path, ok):
@@ -322,10 +331,7 @@ def test_sigterm_of_viz_stops_its_server_and_frees_the_port(tmp_path):
             time.sleep(0.3)
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(20) == 143
-    deadline = time.monotonic() + 5
-    while group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not group_alive(proc.pid)
+    assert not gone(proc.pid)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
