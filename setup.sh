@@ -51,8 +51,8 @@ installed || python -m pip install --quiet --disable-pip-version-check -e ".${ex
 
 if [ -n "$mode" ]; then
   # solara's JavaScript/CSS come from the npm registry into .viz/solara-cdn (git-ignored)
-  if ! python -m orgsim.viz_assets --check >/dev/null 2>&1; then
+  if ! python -m orgsim.dashboard.assets --check >/dev/null 2>&1; then
     command -v npm >/dev/null 2>&1 || apt_install npm
-    python -m orgsim.viz_assets --quiet
+    python -m orgsim.dashboard.assets --quiet
   fi
 fi

@@ -18,7 +18,7 @@ nothing is shared or warmed between them. It measures:
   command (interpreter start and imports included).
 * Sweep throughput: ``scenarios/sweeps/smoke.toml`` with N = 1 and 2 workers, each in a fresh process
   (``benchmarks/sweep_throughput.py --one``): runs/s of the computing phase and the charts' seconds
-  apart. Skipped with a message while ``orgsim.sweep`` is not importable.
+  apart. Skipped with a message while ``orgsim.experiments.sweep`` is not importable.
 
 ``--quick`` shortens everything (fewer weeks and steps) for a smoke check of the script itself;
 ``--iso-standin`` times the stand-in ISO scenario even where the real one exists (to compare trees).
@@ -81,8 +81,8 @@ def _worker(kind: str, *args: str) -> dict:
 # --------------------------------------------------------------------------- workers (in subprocesses)
 def work_orgsim(members: int, weeks: int) -> dict:
     cpu = _pin()
-    from orgsim.model import OrgModel
-    from orgsim.scenario import load_scenario
+    from orgsim.model.model import OrgModel
+    from orgsim.model.scenario import load_scenario
 
     rss_imports = _peak_rss_mb()
     sc = load_scenario(BASELINE, {"organisation.members": members, "organisation.branches": max(1, members // 25),
@@ -130,7 +130,7 @@ def work_epstein(steps: int) -> dict:
 
 
 def _iso_scenario():
-    from orgsim.scenario import load_scenario
+    from orgsim.model.scenario import load_scenario
 
     if ISO.exists() and not os.environ.get("ORGSIM_BENCH_ISO_STANDIN"):
         return load_scenario(ISO), f"{ISO.relative_to(ROOT)}"
@@ -142,7 +142,8 @@ def _iso_scenario():
 def work_iso(charts: str) -> dict:
     """Load, build, run and write outputs, in-process; imports before the clock except charts'."""
     cpu_id = _pin()
-    import orgsim.run as run
+    import orgsim.runs.run as run
+    from orgsim.outputs.report import run_decorator
 
     with_charts = charts == "charts"
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,7 +153,7 @@ def work_iso(charts: str) -> dict:
         t1 = time.perf_counter()
         result = run.simulate(sc)
         t2 = time.perf_counter()
-        run.write_outputs(result, Path(tmp) / "out", charts=with_charts)
+        run.write_outputs(result, Path(tmp) / "out", decorate=run_decorator(charts=with_charts))
         t3 = time.perf_counter()
         cpu = time.process_time() - c0
     return {"scenario": label, "charts": with_charts, "members": sc.organisation.members, "weeks": result.summary["weeks_run"],
@@ -196,11 +197,11 @@ def sweep(workers: int) -> dict:
 
 def sweep_available() -> str | None:
     """None if the sweep engine can be benchmarked, else why not."""
-    probe = subprocess.run([sys.executable, "-c", "import orgsim.sweep as s; print(s.__file__)"], env=_env(), cwd=ROOT,
+    probe = subprocess.run([sys.executable, "-c", "import orgsim.experiments.sweep as s; print(s.__file__)"], env=_env(), cwd=ROOT,
                            capture_output=True, text=True)
     # an editable install of another checkout may supply a module this tree lacks: it must be this tree's
     if probe.returncode != 0 or not Path(probe.stdout.strip()).resolve().is_relative_to(ROOT):
-        return "orgsim.sweep is not importable from this tree (the sweep engine is not on this branch yet)"
+        return "orgsim.experiments.sweep is not importable from this tree (the sweep engine is not on this branch yet)"
     if not SMOKE.exists():
         return f"{SMOKE.relative_to(ROOT)} not found"
     return None

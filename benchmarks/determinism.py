@@ -66,11 +66,11 @@ CASES = ("iso_2019", "sep_2021")
 
 def produce(out: Path, verify: bool = False) -> Counter:
     sys.path.insert(0, str(ROOT))
-    from orgsim.model import OrgModel
-    from orgsim.run import simulate, write_files
+    from orgsim.model.model import OrgModel
+    from orgsim.runs.run import simulate, write_files
 
     OrgModel.verify_caches = verify
-    from orgsim.scenario import apply_overrides, read_toml, validate
+    from orgsim.model.scenario import apply_overrides, read_toml, validate
 
     base = read_toml(ROOT / "scenarios" / "baseline.toml")
     kinds: Counter = Counter()
@@ -85,7 +85,7 @@ def produce(out: Path, verify: bool = False) -> Counter:
             source = read_toml(ROOT / "scenarios" / f"{overrides.pop('file')}.toml") if "file" in overrides else base
             data = apply_overrides(source, {**overrides, "seed": seed, "name": f"det-{name}"})
             result = simulate(validate(data, name))
-            write_files(result, out / f"{name}-seed{seed}", charts=False)
+            write_files(result, out / f"{name}-seed{seed}")  # the data files only
             kinds.update(result.events["kind"])
     return kinds
 

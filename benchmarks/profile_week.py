@@ -27,8 +27,8 @@ def main() -> int:
     p.add_argument("--warm", type=int, default=8, help="weeks run before timing starts")
     a = p.parse_args()
     os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
-    import orgsim.model as M
-    from orgsim.scenario import load_scenario
+    import orgsim.model.model as M
+    from orgsim.model.scenario import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.toml", {
         "organisation.members": a.members, "organisation.branches": max(1, a.members // 25), "weeks": a.warm + a.weeks})

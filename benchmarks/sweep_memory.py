@@ -26,10 +26,10 @@ def main() -> None:
     ap.add_argument("sweep", nargs="?", default="scenarios/sweeps/morris-main.toml")
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    from orgsim.executors import prestart
+    from orgsim.experiments.executors import prestart
 
     prestart(a.workers, None)
-    from orgsim.sweep import run_sweep
+    from orgsim.experiments.sweep import run_sweep
 
     me = psutil.Process()
     mb = 2.0 ** 20
@@ -41,7 +41,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         report = run_sweep(load(a.sweep), Path(tmp) / "out", workers=a.workers, force=True, show_progress=False,
-                           log=lambda *_: None, on_task=after_task, charts=False)
+                           log=lambda *_: None, on_task=after_task)
     print(f"{a.sweep}: {report.computed} runs in {len(rows)} tasks on {report.executor}, {report.seconds:.1f} s")
     print("| after task | parent MB | children MB, sorted (resource tracker, fork server, workers) |")
     print("|---:|---:|---|")

@@ -37,8 +37,8 @@ from pathlib import Path
 
 def load(path: str, replicates: int | None = None):
     """A sweep file (replicates overridden if asked), or a sensitivity spec (its sample points run as a sweep)."""
-    from orgsim.sensitivity import build_plan, load_spec
-    from orgsim.sweep import load_plan
+    from orgsim.experiments.sensitivity import build_plan, load_spec
+    from orgsim.experiments.sweep import load_plan
 
     if "output" in tomllib.loads(Path(path).read_text()):
         return build_plan(*load_spec(path), path)[0]
@@ -47,15 +47,16 @@ def load(path: str, replicates: int | None = None):
 
 def measure_here(path: str, out: Path, replicates: int | None, workers: int | None, scheduler: str | None) -> dict:
     """One sweep in this (fresh) process, started as the command line starts one."""
-    from orgsim.executors import prestart
+    from orgsim.experiments.executors import prestart
 
     prestart(workers, scheduler)  # as `orgsim sweep` does, before its heavy imports
-    from orgsim.sweep import run_sweep
+    from orgsim.experiments.sweep import run_sweep
+    from orgsim.outputs.report import write_sweep_report
 
     plan = load(path, replicates)
     tasks = []
     report = run_sweep(plan, out, force=True, show_progress=False, log=lambda *a: None, workers=workers,
-                       scheduler=scheduler, on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])))
+                       scheduler=scheduler, decorate=write_sweep_report, on_task=lambda o, e: tasks.append((o["seconds"], o["cpu_seconds"])))
     cpu = sum(c for _, c in tasks)
     return {"runs": report.computed, "executor": report.executor, "seconds": report.seconds,
             "rate": report.runs_per_second, "chart_seconds": report.chart_seconds,

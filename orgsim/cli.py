@@ -1,4 +1,7 @@
-"""The command line: ``orgsim run | sweep | sensitivity``. Thin: parse, call, report.
+"""The command line: ``orgsim run | sweep | plot | sensitivity | viz``. Thin: parse, call, report.
+
+It is the top layer and composes the others: a run's data files (runs) and then its charts and
+report (outputs), in the same atomic folder; a sweep's results (experiments), then its charts.
 
 Errors the user can fix are reported as one short message on stderr (exit status 2);
 Ctrl-C exits with status 130 and leaves no half-written output; SIGTERM and SIGHUP stop every
@@ -14,13 +17,13 @@ from pathlib import Path
 
 from orgsim import __version__
 from orgsim.errors import OrgsimError
-from orgsim.safety import exit_status, restore_signals, short, stop_on_signals
+from orgsim.runs.safety import exit_status, restore_signals, short, stop_on_signals
 
 MAX_MESSAGE = 400  # characters per line of an error message (user input is never echoed whole)
 
 
 def _parse_sets(items: list[str]) -> dict:
-    from orgsim.scenario import parse_value
+    from orgsim.model.scenario import parse_value
 
     out = {}
     for item in items:
@@ -34,13 +37,14 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orgsim.scenario import load_scenario
+    from orgsim.model.scenario import load_scenario
 
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
     scenario = load_scenario(args.scenario, overrides)  # checked before the model is even imported
-    from orgsim.run import default_out_dir, preflight, simulate, write_outputs
+    from orgsim.outputs.report import run_decorator
+    from orgsim.runs.run import default_out_dir, preflight, simulate, write_outputs
 
     out = Path(args.out) if args.out else default_out_dir(scenario)
     preflight(scenario, out, args.force)  # output folder and memory, before any work
@@ -49,7 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = simulate(scenario)
     t1 = time.perf_counter()
-    write_outputs(result, out, force=args.force, charts=not args.no_charts)
+    # the data files (runs layer), then the charts and report.html (outputs layer), in the same atomic folder
+    write_outputs(result, out, force=args.force, decorate=run_decorator(charts=not args.no_charts))
     s = result.summary
     print(f"{scenario.name} seed {scenario.seed}: {s['outcome']}; members {s['initial_members']} -> "
           f"{s['final_members']} (peak {s['peak_members']}) over {s['weeks_run']} weeks; "
@@ -58,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- charts and dashboard (orgsim/plots, orgsim/app.py)
+# --------------------------------------------------------------------------- charts and dashboard (orgsim/outputs/plots, orgsim/dashboard/app.py)
 def _int_list(text: str | None, what: str) -> list[int] | None:
     if not text:
         return None
@@ -69,7 +74,7 @@ def _int_list(text: str | None, what: str) -> list[int] | None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from orgsim.plots.make import plot
+    from orgsim.outputs.plots.make import plot
 
     files = plot(args.paths, kind=args.kind, fmt=args.format, out=args.out,
                  weeks=_int_list(args.weeks, "--weeks"), color_by=args.color_by,
@@ -80,13 +85,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from orgsim.viz import serve
+    from orgsim.dashboard.serve import serve
 
     return serve(args.scenario, port=args.port)
 
 
 def _add_plot_parsers(sub) -> None:
-    from orgsim.plots import COLOR_BY, KINDS
+    from orgsim.outputs.plots import COLOR_BY, KINDS
 
     p = sub.add_parser("plot", help="charts of a run folder, several run folders, or a sweep folder",
                        description="Draw charts. One run folder: overview and network snapshots. Several run "
@@ -113,7 +118,7 @@ def _add_plot_parsers(sub) -> None:
     v.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
     v.set_defaults(func=cmd_viz)
 
-# --------------------------------------------------------------------------- sweeps (orgsim/sweep.py)
+# --------------------------------------------------------------------------- sweeps (orgsim/experiments/sweep.py)
 def _report_sweep(report) -> None:
     rate = f", {report.runs_per_second:.1f} runs/s on {report.executor}" if report.computed else ""
     charts = f"; charts and report {report.chart_seconds:.1f} s" if report.chart_seconds else ""
@@ -128,19 +133,20 @@ def _interrupted(out, exc: KeyboardInterrupt) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from orgsim.executors import prestart
+    from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
-    from orgsim.sweepfile import load_sweep
+    from orgsim.experiments.sweepfile import load_sweep
 
     sweep, base = load_sweep(args.sweep, args.replicates)  # checked before the engine is even imported
-    from orgsim.sweep import default_out, plan_from_sweep, run_sweep
+    from orgsim.experiments.sweep import default_out, plan_from_sweep, run_sweep
+    from orgsim.outputs.report import write_sweep_report
 
     plan = plan_from_sweep(sweep, base, args.sweep, allow_large=args.allow_large)
     out = Path(args.out) if args.out else default_out(plan)
     try:
         report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
-                           charts=not args.no_charts)
+                           decorate=None if args.no_charts else write_sweep_report)
     except KeyboardInterrupt as exc:
         return _interrupted(out, exc)
     _report_sweep(report)
@@ -148,14 +154,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from orgsim.executors import prestart
+    from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
-    from orgsim.sensitivity import run_sensitivity
+    from orgsim.experiments.sensitivity import run_sensitivity
+    from orgsim.outputs.report import write_sensitivity_report
 
     try:
         result = run_sensitivity(args.spec, method=args.method, out=args.out, workers=args.workers,
-                                 scheduler=args.scheduler, force=args.force, allow_large=args.allow_large)
+                                 scheduler=args.scheduler, force=args.force, decorate=write_sensitivity_report,
+                                 allow_large=args.allow_large)
     except KeyboardInterrupt as exc:
         return _interrupted(args.out or "its output folder", exc)
     _report_sweep(result["report"])

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 import orgsim
-from orgsim.model import OrgModel
-from orgsim.scenario import apply_overrides, validate
+from orgsim.model.model import OrgModel
+from orgsim.model.scenario import apply_overrides, validate
 
 # Spawned workers receive this sys.path, so they can import the test helpers by name.
 sys.path.insert(0, str(Path(__file__).parent))

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from orgsim.observe import COLUMNS
-from orgsim.run import simulate
+from orgsim.model.observe import COLUMNS
+from orgsim.runs.run import simulate
 
 
 def failing_runner(scenario, seed):

@@ -109,8 +109,8 @@ def test_an_organisation_too_big_for_memory_is_refused_before_running(tmp_path, 
 
 
 def test_memory_estimate_grows_with_members_periphery_and_ties():
-    from orgsim.safety import check_memory, run_memory
-    from orgsim.scenario import validate
+    from orgsim.runs.safety import check_memory, run_memory
+    from orgsim.model.scenario import validate
 
     small = validate({"name": "a", "organisation": {"members": 1000}})
     big = validate({"name": "a", "organisation": {"members": 5_000_000, "branches": 1000}})
@@ -124,9 +124,9 @@ KEEP = "[keep]\ntimeseries = ['members']\nevery = 2\n"
 
 
 def quiet_sweep(path: Path, out: Path, **kw):
-    from orgsim.sweep import load_plan, run_sweep
+    from orgsim.experiments.sweep import load_plan, run_sweep
 
-    return run_sweep(load_plan(path), out, workers=1, show_progress=False, log=lambda *a: None, charts=False, **kw)
+    return run_sweep(load_plan(path), out, workers=1, show_progress=False, log=lambda *a: None, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +188,7 @@ def test_each_part_names_its_task_and_runs(clean_sweep):
 
 
 def test_a_second_sweep_into_a_locked_folder_is_refused(clean_sweep, tmp_path):
-    from orgsim.safety import FolderLock
+    from orgsim.runs.safety import FolderLock
 
     path, clean = clean_sweep
     out = damaged_copy(clean, tmp_path / "out")
@@ -314,7 +314,7 @@ def _free_port() -> int:
 
 def test_sigterm_of_viz_stops_its_server_and_frees_the_port(tmp_path):
     pytest.importorskip("solara")
-    from orgsim.viz_assets import missing
+    from orgsim.dashboard.assets import missing
 
     if missing():
         pytest.skip("solara's browser assets are not installed (bash setup.sh --dev)")
@@ -353,7 +353,7 @@ def test_wrong_types_are_refused_not_coerced(tmp_path, text, sets, words):
 
 
 def test_toml_dates_floats_from_integers_and_date_strings_are_accepted():
-    from orgsim.scenario import validate
+    from orgsim.model.scenario import validate
 
     s = validate({"name": "d", "start_date": "2015-01-05", "environment": {"climate": 2}})
     assert str(s.start_date) == "2015-01-05" and s.environment.climate == 2.0
@@ -449,8 +449,8 @@ def test_bad_or_unreachable_scheduler_fails_fast_in_one_line_and_creates_nothing
 
 
 def test_simulate_refuses_a_dict_or_an_unvalidated_scenario():
-    from orgsim.run import simulate
-    from orgsim.scenario import Scenario
+    from orgsim.runs.run import simulate
+    from orgsim.model.scenario import Scenario
 
     with pytest.raises(OrgsimError, match="needs a Scenario .* not a dict"):
         simulate({"name": "x"})

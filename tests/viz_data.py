@@ -1,7 +1,7 @@
 """Real outputs for the chart, report and dashboard tests: tiny runs and a tiny sweep.
 
-Everything here is produced by the model itself (orgsim.run.simulate), never mocked. The sweep
-folder is made by the sweep engine when this checkout has it (orgsim.sweep); otherwise it is
+Everything here is produced by the model itself (orgsim.runs.run.simulate), never mocked. The sweep
+folder is made by the sweep engine when this checkout has it (orgsim.experiments.sweep); otherwise it is
 written here in the engine's documented format (runs.parquet, points.csv, timeseries.parquet,
 sweep.toml), from runs seeded the same way: SeedSequence(root, spawn_key=(point, replicate)).
 """
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from orgsim.run import simulate, write_outputs
-from orgsim.scenario import apply_overrides, validate
+from orgsim.outputs.report import run_decorator
+from orgsim.runs.run import simulate, write_outputs
+from orgsim.model.scenario import apply_overrides, validate
 
 TINY = {
     "name": "tiny", "description": "A small organisation with a critique, a scandal and a convention.",
@@ -46,7 +47,7 @@ def run_folder(out: Path, **sets) -> Path:
     """Run the tiny scenario (with dotted-key overrides, '__' for '.') and write a run folder
     (without its standard charts: the chart tests draw their own)."""
     data = apply_overrides(TINY, {k.replace("__", "."): v for k, v in sets.items()})
-    return write_outputs(simulate(validate(data, "tiny")), out, charts=False)
+    return write_outputs(simulate(validate(data, "tiny")), out, decorate=run_decorator(charts=False))
 
 
 _SHARED: dict[str, Path] = {}
@@ -60,7 +61,7 @@ def shared_sweep(tmp_path_factory) -> Path:
 
 
 def sweep_folder(out: Path) -> Path:
-    if importlib.util.find_spec("orgsim.sweep") is not None:
+    if importlib.util.find_spec("orgsim.experiments.sweep") is not None:
         return _engine_sweep(out)
     return _own_sweep(out)
 
@@ -75,9 +76,11 @@ def _sweep_file(out: Path) -> Path:
 
 
 def _engine_sweep(out: Path) -> Path:
-    from orgsim.sweep import load_plan, run_sweep
+    from orgsim.experiments.sweep import load_plan, run_sweep
+    from orgsim.outputs.report import write_sweep_report
 
-    run_sweep(load_plan(_sweep_file(out)), out, workers=1, show_progress=False, log=lambda *a, **k: None)
+    run_sweep(load_plan(_sweep_file(out)), out, workers=1, show_progress=False, log=lambda *a, **k: None,
+              decorate=write_sweep_report)
     return out
 
 

@@ -1,0 +1,113 @@
+"""Exit: commitment, resignation and whole-branch disaffiliation (Hirschman 1970).
+
+Commitment C follows a target ``w_L L + w_S social + w_E efficacy - w_G G``: trust in the
+leadership, embeddedness 1 - exp(-k/2.5) with k one's engaged ties to members, voice efficacy (the
+chance that one's voice counts: high in a legal faction, otherwise set by the regime's
+openness) and grievance. The weekly resignation probability is
+
+    base + (max - base) / (1 + exp((C - theta) / steepness)),
+    theta = commitment_threshold + outside_weight (pull - 0.3) + friends_weight x left_share,
+
+so a good outside option (a competitor's pull) or friends who left recently make members
+leave at higher commitment, and a monopoly (pull 0) makes them stay longer. Paid staff and
+leaders leave at a third of the rate. A branch whose mean trust falls below
+``disaffiliation_trust`` while most of its members dissent disaffiliates with weekly
+probability ``disaffiliation_prob``: its members resign together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import Field
+
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms import factions
+from orgsim.model.mechanisms.regime import democratic_deficit
+from orgsim.model.state import LEFT, NO_FACTION, RANK_AND_FILE
+
+if TYPE_CHECKING:
+    from orgsim.model.model import OrgModel
+
+
+class ExitParams(Strict):
+    base_hazard: Prob = Field(0.0015, description="Weekly resignation probability of a committed member (life events).")
+    max_hazard: Prob = Field(0.2, description="Weekly resignation probability of a member with no commitment and a good outside option.")
+    commitment_threshold: Prob = Field(0.25, description="Commitment at which the discontent hazard is half its maximum.")
+    steepness: float = Field(0.04, gt=0.0, le=1.0, description="Width of the logistic step of the hazard in commitment.")
+    outside_weight: float = Field(0.4, ge=0.0, le=5.0, description="How much the outside option raises the effective threshold.")
+    friends_weight: float = Field(0.25, ge=0.0, le=5.0, description="How much friends' recent departures raise the effective threshold.")
+    trust_weight: Prob = Field(0.55, description="Weight of trust in the leadership in commitment.")
+    social_weight: Prob = Field(0.25, description="Weight of ties to fellow members in commitment.")
+    efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
+    grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
+    adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
+    disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
+    disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
+
+RECENT_WEEKS = 8
+COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
+
+
+def efficacy(model: "OrgModel") -> np.ndarray:
+    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and,
+    before a convention with an organised opposition, the hope that the convention can change
+    things, for every member (voice instead of exit, Hirschman 1970)."""
+    s = model.state
+    eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
+    if factions.legal(model):
+        f_eff = model.params.factions.efficacy
+        if model.in_preconvention and model.factions:
+            eff[:] = np.maximum(eff, f_eff)
+        else:
+            eff[s.faction != NO_FACTION] = f_eff
+    return eff
+
+
+def step(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.exit
+    # computed on the rows of members only (mr; m: the engaged among them): nobody else can leave
+    mr, m = model.member_rows, model.engaged_rows
+    s.efficacy[:] = efficacy(model)
+    recent = (s.status == LEFT) & (s.left_week >= model.week - RECENT_WEEKS)
+    # = (adj @ engaged)[mr] and (adj @ recent)[mr], at the cost of members' and recent leavers' ties
+    engaged_ties, left_ties = model.member_tie_sum()[mr], model.tie_sum(among=np.flatnonzero(recent))[mr]
+    social = 1.0 - np.exp(-engaged_ties / COMRADES)
+    left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(mr.size), where=(engaged_ties + left_ties) > 0)
+
+    target = (prm.trust_weight * s.trust[m] + prm.social_weight * social[np.searchsorted(mr, m)]
+              + prm.efficacy_weight * s.efficacy[m] - prm.grievance_weight * s.grievance[m])
+    s.commitment[m] += prm.adapt * (np.clip(target, 0.0, 1.0) - s.commitment[m])
+
+    theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull - 0.3)
+             + prm.friends_weight * left_share)
+    z = np.clip((s.commitment[mr] - theta) / prm.steepness, -50, 50)
+    hazard = prm.base_hazard + (prm.max_hazard - prm.base_hazard) / (1.0 + np.exp(z))
+    hazard[s.role[mr] != RANK_AND_FILE] /= 3.0
+    # suspended members may resign too; one uniform is drawn per row of the milieu, as always
+    leave = mr[model.rng.random(model.n)[mr] < hazard]
+    for row in leave:
+        model.agent_at[row].resign()
+    _disaffiliate(model)
+
+
+def _disaffiliate(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.exit
+    m = model.engaged_rows
+    if not m.size:
+        return
+    nb = model.n_branches
+    size = np.bincount(s.branch[m], minlength=nb)
+    trust = np.bincount(s.branch[m], weights=s.trust[m], minlength=nb)
+    dissent = np.bincount(s.branch[m], weights=(s.voicing | s.hidden)[m], minlength=nb)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = (size >= 2) & (trust / size < prm.disaffiliation_trust) & (dissent / size > 0.5)
+    for b in np.flatnonzero(low):
+        if model.rng.random() >= prm.disaffiliation_prob:
+            continue
+        rows = np.flatnonzero(s.member & (s.branch == b))
+        model.log("disaffiliated", None, f"branch={b} members={rows.size}")
+        for row in rows:
+            model.agent_at[row].resign(f"branch {b} disaffiliated")

@@ -1,0 +1,148 @@
+"""Factions: organised dissent.
+
+Engaged, voicing members who are tied to one another (cross-branch ties usable with the
+probability their communication weight gives) and whose positions lie within the confidence
+radius form a faction once a connected group reaches ``min_size``. Voicing members join a
+faction of a like-minded tie, and factions joined by a tie between like-minded members (not
+across branches where horizontal talk is forbidden) merge into the largest. Factions are legal when faction rights are permanent, or
+during the pre-convention period when rights are pre-convention only. In an illegal faction
+a member stays only while G - R x S > T (he accepts the risk without any discount for
+detection), or while he is the author of a critique who still voices it; membership is a
+disciplinary offence. A faction whose members stop voicing
+dissolves when it falls below ``dissolve_below``. A faction whose mean trust in the
+leadership falls below ``split_trust`` leaves together with weekly probability ``split_prob``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import Field
+
+from orgsim.model.schema import Prob, Strict
+
+from orgsim.model.mechanisms.regime import severity
+from orgsim.model.state import NO_FACTION
+
+if TYPE_CHECKING:
+    from orgsim.model.model import OrgModel
+
+
+class FactionParams(Strict):
+    min_size: int = Field(5, ge=2, le=10_000, description="Voicing, connected, like-minded members needed to form a faction.")
+    dissolve_below: int = Field(3, ge=1, le=10_000, description="A faction with fewer members dissolves.")
+    split_trust: Prob = Field(0.25, description="Mean trust below which a faction considers leaving together.")
+    split_prob: Prob = Field(0.05, description="Weekly probability that a faction below split_trust leaves together.")
+    efficacy: Prob = Field(0.6, description="Voice efficacy of a member of a legal faction (0 to 1).")
+
+
+def legal(model: "OrgModel") -> bool:
+    rights = model.regime.faction_rights
+    return rights == "permanent" or (rights == "preconvention" and model.in_preconvention)
+
+
+def step(model: "OrgModel") -> None:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    s, prm = model.state, model.params.factions
+    eps = model.params.influence.confidence
+    is_legal = legal(model)
+    m = model.engaged
+    willing = m & s.voicing
+    if not is_legal:
+        sev = severity(model.regime, model.params.voice)
+        # a critique's author stands by his platform while he still voices it
+        willing &= (s.grievance - (s.risk_aversion + s.fear) * sev > s.threshold) | (s.critic >= 0)
+    # members who are no longer willing drop out
+    drop = (s.faction != NO_FACTION) & ~willing
+    s.faction[drop] = NO_FACTION
+
+    cand = willing & (s.faction == NO_FACTION)
+    # only the ties of candidates matter below (cand only shrinks); their uniforms are those of
+    # rng.random(number of ties), and the generator moves on as if all had been drawn
+    src, dst, w, pos = model.out_ties(np.flatnonzero(cand))
+    close = np.abs(s.pos[src] - s.pos[dst]) < eps
+    usable = model.tie_uniforms(pos) < w
+    # join a like-minded tie's faction
+    e = cand[src] & (s.faction[dst] != NO_FACTION) & willing[dst] & close & usable
+    if e.any():
+        s.faction[src[e]] = s.faction[dst[e]]
+        cand &= s.faction == NO_FACTION
+    # new factions from connected groups of candidates
+    e = cand[src] & cand[dst] & close & usable
+    if e.sum() >= prm.min_size - 1:
+        # components of the graph on the candidates that have such a tie (the others are alone):
+        # numbered, like on the whole milieu, in the order of their first row
+        nodes = np.unique(np.concatenate([src[e], dst[e]]))
+        g = sp.coo_matrix((np.ones(e.sum()), (np.searchsorted(nodes, src[e]), np.searchsorted(nodes, dst[e]))),
+                          shape=(nodes.size, nodes.size))
+        _, labels = connected_components(g, directed=False)
+        sizes = np.bincount(labels)
+        for lab in np.flatnonzero(sizes >= prm.min_size):
+            rows = nodes[labels == lab]
+            fid = model.new_faction_id()
+            s.faction[rows] = fid
+            model.log("faction_formed", model.agent_at[rows[0]],
+                      f"faction={fid} size={rows.size} legal={is_legal}")
+    _merge(model)
+    _dissolve_small(model)
+    _split(model)
+
+
+def _merge(model: "OrgModel") -> None:
+    """Factions joined by a tie between like-minded members (across branches only where
+    horizontal talk is not forbidden) merge into the largest of them: one platform, one faction."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    s = model.state
+    if len(model.factions) < 2:
+        return
+    rows = np.flatnonzero(s.member & (s.faction != NO_FACTION))
+    src, dst, w, _ = model.out_ties(rows)
+    eps = model.params.influence.confidence
+    e = ((s.faction[dst] != NO_FACTION) & (s.faction[dst] != s.faction[src])
+         & (w > model.params.information.forbidden_weight) & (np.abs(s.pos[src] - s.pos[dst]) < eps))
+    if not e.any():
+        return
+    ids = np.array(sorted(model.factions))
+    a, b = np.searchsorted(ids, s.faction[src[e]]), np.searchsorted(ids, s.faction[dst[e]])
+    g = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(ids.size, ids.size))
+    _, comp = connected_components(g, directed=False)
+    sizes = np.bincount(np.searchsorted(ids, s.faction[rows]), minlength=ids.size)
+    for c in np.unique(comp):
+        group = np.flatnonzero(comp == c)
+        if group.size < 2:
+            continue
+        target = group[np.argmax(sizes[group])]  # the largest; the oldest among equals
+        for i in group[group != target]:
+            s.faction[s.faction == ids[i]] = ids[target]
+            model.factions.discard(int(ids[i]))
+            model.log("faction_merged", None, f"faction={ids[i]} into={ids[target]}")
+
+
+def _dissolve_small(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.factions
+    for fid in list(model.factions):
+        rows = np.flatnonzero(s.faction == fid)
+        if rows.size < prm.dissolve_below:
+            s.faction[rows] = NO_FACTION
+            model.factions.discard(fid)
+            model.log("faction_dissolved", None, f"faction={fid} size={rows.size}")
+
+
+def _split(model: "OrgModel") -> None:
+    s, prm = model.state, model.params.factions
+    for fid in sorted(model.factions):
+        rows = np.flatnonzero(s.faction == fid)
+        if rows.size < prm.min_size or s.trust[rows].mean() >= prm.split_trust:
+            continue
+        if model.rng.random() >= prm.split_prob:
+            continue
+        model.log("split", model.agent_at[rows[0]], f"faction={fid} size={rows.size}")
+        for row in rows:
+            model.agent_at[row].split_away(f"faction={fid}")
+        model.factions.discard(fid)
+        model.splits.append(int(rows.size))

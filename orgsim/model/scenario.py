@@ -1,0 +1,314 @@
+"""The scenario schema: the only module that knows the scenario file format.
+
+A scenario is a TOML file validated by pydantic v2 models with ``extra="forbid"``.
+Every key has a documented default (the ``description`` of each field is the
+scenario reference, see ``docs/scenario-reference.md``), so a scenario file only
+states what differs from the defaults.
+
+This module ASSEMBLES the schema: each mechanism (``orgsim/model/mechanisms/<name>.py``)
+declares its own parameter model next to its rule (``[parameters.<name>]``), the regime is
+declared in ``mechanisms/regime.py`` and each event kind next to what handles it; here are the
+organisation, environment and network tables, the scenario itself, loading, ``--set`` parsing
+and TOML output. The mechanisms never import this module.
+
+Errors never surface as tracebacks: :func:`load_scenario` raises
+:class:`ScenarioError` whose message names the file, the key path, the offending
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+from pydantic import Field, ValidationError, model_validator
+
+from orgsim.errors import ScenarioError
+from orgsim.model.files import read_text_file, short
+from orgsim.model.events import ClimateEvent, EventBase
+from orgsim.model.mechanisms.convention import ConventionEvent, ConventionParams, Proposal
+from orgsim.model.mechanisms.critique import CritiqueEvent
+from orgsim.model.mechanisms.discipline import DisciplineParams
+from orgsim.model.mechanisms.dissolution import DissolutionParams
+from orgsim.model.mechanisms.exit import ExitParams
+from orgsim.model.mechanisms.factions import FactionParams
+from orgsim.model.mechanisms.grievance import GrievanceParams
+from orgsim.model.mechanisms.influence import InfluenceParams
+from orgsim.model.mechanisms.information import InformationParams
+from orgsim.model.mechanisms.recruitment import RecruitmentParams
+from orgsim.model.mechanisms.regime import ReformEvent, Regime, RegimeChanges
+from orgsim.model.mechanisms.scandal import ScandalEvent, ScandalParams
+from orgsim.model.mechanisms.voice import VoiceParams
+from orgsim.model.schema import Date, Prob, Strict
+
+__all__ = [  # the whole schema, assembled (declared here or in the modules above)
+    "ClimateEvent", "ConventionEvent", "ConventionParams", "CritiqueEvent", "DisciplineParams", "DissolutionParams",
+    "Environment", "Event", "EventBase", "ExitParams", "FactionParams", "GrievanceParams", "InfluenceParams",
+    "InformationParams", "Network", "Organisation", "Parameters", "Prob", "Proposal", "RecruitmentParams",
+    "ReformEvent", "Regime", "RegimeChanges", "ScandalEvent", "ScandalParams", "Scenario", "Strict", "VoiceParams",
+    "EVENT_KINDS", "NAME_RE", "apply_overrides", "check_name", "Date", "format_validation_error", "load_scenario", "parse_value",
+    "read_toml", "to_toml_data", "validate",
+]
+
+NAME_MAX = 80
+NAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: a trailing newline is not a name
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name) or ".." in name:
+        raise ValueError(f"name {short(name)} must be 1-{NAME_MAX} letters, digits, '_', '-' or '.', "
+                         "start with a letter or digit and contain no '..'")
+    return name
+
+
+# --------------------------------------------------------------------------- organisation
+class Organisation(Strict):
+    members: int = Field(1000, ge=2, le=5_000_000, description="Members at week 0 (leaders and organisers included).")
+    branches: int = Field(40, ge=1, le=100_000, description="Local branches; members are spread over them with heterogeneous sizes.")
+    organisers: int | None = Field(
+        None, ge=0, description="Paid regional organisers, each covering a region of branches. Default: one per five branches (at least one)."
+    )
+    leaders: int = Field(9, ge=1, le=200, description="Seats on the leadership body (e.g. a steering or central committee).")
+    periphery: float = Field(
+        3.0, ge=0.0, le=20.0,
+        description="Size of the milieu of potential recruits, per initial member. Bounds how far the organisation can grow.",
+    )
+    provisional_weeks: int = Field(
+        26, ge=0, le=520, description="Weeks a recruit stays a provisional member (summary removal, no hearing)."
+    )
+    initial_trust: Prob = Field(0.75, description="Mean trust in the leadership at week 0.")
+    initial_spread: float = Field(
+        0.12, ge=0.0, le=0.5, description="Standard deviation of members' political positions around the line at week 0."
+    )
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "Organisation":
+        if self.branches > self.members:
+            raise ValueError(f"branches ({self.branches}) cannot exceed members ({self.members})")
+        if self.n_organisers > self.branches:
+            raise ValueError(f"organisers ({self.n_organisers}) cannot exceed branches ({self.branches}): "
+                             "each organiser covers at least one branch")
+        if self.leaders + self.n_organisers >= self.members:
+            raise ValueError("leaders plus organisers must be fewer than members")
+        return self
+
+    @property
+    def n_organisers(self) -> int:
+        return max(1, self.branches // 5) if self.organisers is None else self.organisers
+
+
+# --------------------------------------------------------------------------- environment
+class Environment(Strict):
+    climate: float = Field(1.0, ge=0.0, le=10.0, description="Movement climate: multiplies recruitment (1 ordinary, >1 rising movement, <1 ebb).")
+    competitor_pull: Prob = Field(
+        0.3, description="Pull of outside options (competing organisations, other movements). 0 is a monopoly on the far left: exit is costly."
+    )
+    practice_gap: Prob = Field(0.2, description="Gap between the organisation's principles and its practice (failed analyses, tailing).")
+
+
+# --------------------------------------------------------------------------- network
+class Network(Strict):
+    within_degree: float = Field(8.0, ge=0.0, le=200.0, description="Mean number of ties to members of one's own branch.")
+    cross_degree: float = Field(1.0, ge=0.0, le=50.0, description="Mean number of ties to members of other branches.")
+    branch_size_sd: float = Field(0.6, ge=0.0, le=3.0, description="Log-normal spread of branch sizes.")
+
+
+# --------------------------------------------------------------------------- parameters per submodel
+# each declared by its mechanism, next to its rule (orgsim/model/mechanisms/<name>.py)
+class Parameters(Strict):
+    influence: InfluenceParams = Field(default_factory=InfluenceParams)
+    grievance: GrievanceParams = Field(default_factory=GrievanceParams)
+    voice: VoiceParams = Field(default_factory=VoiceParams)
+    information: InformationParams = Field(default_factory=InformationParams)
+    factions: FactionParams = Field(default_factory=FactionParams)
+    discipline: DisciplineParams = Field(default_factory=DisciplineParams)
+    exit: ExitParams = Field(default_factory=ExitParams)
+    recruitment: RecruitmentParams = Field(default_factory=RecruitmentParams)
+    convention: ConventionParams = Field(default_factory=ConventionParams)
+    scandal: ScandalParams = Field(default_factory=ScandalParams)
+    dissolution: DissolutionParams = Field(default_factory=DissolutionParams)
+
+
+# --------------------------------------------------------------------------- events
+# the common part and climate in orgsim/model/events.py, the other kinds beside their handlers
+Event = Annotated[
+    Union[ConventionEvent, ReformEvent, ScandalEvent, CritiqueEvent, ClimateEvent],
+    Field(discriminator="kind"),
+]
+EVENT_KINDS = ("convention", "reform", "scandal", "critique", "climate")
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Strict):
+    name: str = Field(description="Name of the scenario; names the output folder (letters, digits, '_', '-', '.').")
+    description: str = Field("", max_length=5000, description="Free text.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the run.")
+    weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps.")
+    start_date: Date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
+    orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
+    organisation: Organisation = Field(default_factory=Organisation)
+    regime: Regime = Field(default_factory=Regime)
+    environment: Environment = Field(default_factory=Environment)
+    network: Network = Field(default_factory=Network)
+    parameters: Parameters = Field(default_factory=Parameters)
+    events: list[Event] = Field(default_factory=list, description="Scheduled events: convention, reform, scandal, critique, climate.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        check_name(self.name)
+        if self.start_date is not None:
+            try:
+                self.start_date + dt.timedelta(weeks=self.weeks)
+            except OverflowError:
+                raise ValueError(f"start_date {self.start_date} plus {self.weeks} weeks passes the last "
+                                 f"calendar date ({dt.date.max}); give an earlier start_date") from None
+        for i, ev in enumerate(self.events):
+            if ev.date is not None and self.start_date is None:
+                raise ValueError(f"events[{i}] gives a date but the scenario has no start_date")
+            w = self.event_week(ev)
+            if w < 0 or w >= self.weeks:
+                raise ValueError(f"events[{i}] falls at week {w}, outside the horizon 0..{self.weeks - 1}")
+        return self
+
+    def event_week(self, ev: EventBase) -> int:
+        if ev.week is not None:
+            return ev.week
+        return (ev.date - self.start_date).days // 7
+
+    def week_date(self, week: int) -> dt.date | None:
+        return None if self.start_date is None else self.start_date + dt.timedelta(weeks=week)
+
+
+# --------------------------------------------------------------------------- loading and errors
+def _event_tag(loc: tuple, i: int) -> bool:
+    """pydantic's discriminator tag after an event's index adds nothing for the reader."""
+    return i > 0 and isinstance(loc[i - 1], int) and loc[i] in EVENT_KINDS
+
+
+def _loc(loc: tuple, is_tag) -> str:
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif i > 0 and _UNION_BRANCH.match(str(part)):
+            continue
+        elif not is_tag(loc, i):
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as TOML writes it
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return short(value)
+
+
+# pydantic names the branch of a union it tried (``base.str``, ``keep.timeseries.bool``): not a key
+_UNION_BRANCH = re.compile(r"\A(?:str|int|float|bool|date|none|list\[.*\]|dict\[.*\]|function-.*)\Z")
+
+
+def format_validation_error(source: str, err: ValidationError, *, docs: str = "docs/scenario-reference.md",
+                            is_tag=_event_tag, kinds: tuple[str, ...] = EVENT_KINDS) -> str:
+    """One short line per problem: file, key path, value and what is allowed (shared by the
+    scenario and sweep file formats; ``is_tag`` drops discriminator tags from key paths)."""
+    lines = []
+    for e in err.errors(include_url=False)[:5]:
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key (check spelling; see {docs})"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        elif e["type"] == "union_tag_invalid":
+            msg = f"unknown kind; allowed: {', '.join(kinds)}"
+        if not e["loc"]:
+            lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
+            continue
+        # a table's own checks (e.g. organisers against branches) name their keys: no dump of the table
+        value = "" if e["type"] == "missing" or isinstance(e.get("input"), dict) else f" = {_short(e.get('input'))}"
+        lines.append(f"{source}: {_loc(e['loc'], is_tag)}{value}: {msg}")
+    more = len(err.errors()) - len(lines)
+    if more > 0:
+        lines.append(f"{source}: ... and {more} more problem(s)")
+    return "\n".join(lines)
+
+
+def parse_value(text: str) -> Any:
+    """Parse a --set value as a TOML value; bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set") -> dict:
+    """Return a copy of raw scenario data with dotted-key overrides applied."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if not all(parts):
+            raise ScenarioError(f"{source}: {key!r} is not a dotted key path like organisation.members")
+        node = data
+        for part in parts[:-1]:
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ScenarioError(f"{source}: {key}: {part!r} is not an index of the {len(node)} items")
+                node = node[int(part)]
+                continue
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, (dict, list)):
+                raise ScenarioError(f"{source}: {key}: {part!r} is a value, not a table")
+            node = nxt
+        if isinstance(node, list):
+            raise ScenarioError(f"{source}: {key}: cannot replace a whole list item; set its keys")
+        node[parts[-1]] = value
+    return data
+
+
+def read_toml(path: Path) -> dict:
+    """A small UTF-8 TOML file (see :func:`orgsim.model.files.read_text_file` for what is refused)."""
+    text = read_text_file(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
+
+
+def validate(data: dict, source: str = "<scenario>") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(source, exc)) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, override and validate a scenario file."""
+    path = Path(path)
+    data = read_toml(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate(data, str(path))
+
+
+def to_toml_data(scenario: Scenario) -> dict:
+    """Fully resolved scenario as plain TOML-serialisable data (every default filled in)."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    data["organisation"]["organisers"] = scenario.organisation.n_organisers
+    # organiser_loyalty stays unresolved when unset: its default follows organiser_appointment,
+    # which reforms may change during the run.
+    if scenario.regime.first_convention is None:
+        data["regime"]["first_convention"] = scenario.regime.convention_interval
+    for ev in data["events"]:
+        for k, v in list(ev.items()):
+            if isinstance(v, float) and math.isnan(v):
+                del ev[k]
+    return data

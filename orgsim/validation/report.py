@@ -1,0 +1,256 @@
+"""Regenerate docs/validation.md: the case patterns, the model's results and the test verdicts.
+
+    python -m orgsim.validation.report [--replicates 30] [--no-tests]
+
+The thresholds live in the pattern tests (tests/validation/patterns); this command runs those tests for
+the verdicts, and runs the same seeded replicates itself for the figures in the table
+(median and 5-95% interval over replicates) and the charts in docs/validation/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+
+from orgsim.validation.patterns import (Replicate, describe, measure_band, measure_convention,
+                               measure_discipline, measure_growth, measure_iso_decade, measure_iso_faction,
+                               measure_revelation, run_replicates)
+
+DOC = Path("docs/validation.md")
+FIGS = Path("docs/validation")
+ISO, ISO_CF = "scenarios/iso_2019.toml", "scenarios/iso_2019_counterfactual.toml"
+SEP, SEP_CF = "scenarios/sep_2021.toml", "scenarios/sep_2021_counterfactual.toml"
+GROW = "scenarios/open_growth.toml"
+LOYAL = {"regime.organiser_loyalty": 1.0}
+ABLATION = {"parameters.grievance.accumulation": 0.0}
+
+# pattern id -> (test function, historical fact, source)
+PATTERNS = {
+    "ISO-1": ("test_iso1_a_decade_of_stagnation_with_hidden_dissent",
+              "~1,200-1,500 members over the decade, 800-900 in 2019; dissent kept inside ('unity of thought')",
+              "cases.md §1; seed 004"),
+    "ISO-2": ("test_iso2_the_2013_14_faction_is_defeated_and_its_leader_expelled_or_driven_out",
+              "Renewal Faction defeated and expelled at the February 2014 convention", "externalbulletin.org (2014); cases.md §1"),
+    "ISO-3": ("test_iso3_the_2019_convention_replaces_the_old_leadership_unless_organisers_stay_loyal",
+              "February 2019: organisers and SC members turn; the convention replaces the old clique", "seed 004; cases.md §1"),
+    "ISO-4": ("test_iso4_collapse_and_dissolution_after_the_revelation_need_the_hidden_grievance",
+              "March 2019 revelation; resignations and disaffiliations; ~70% of ~475 vote to dissolve (29 March)",
+              "socialistworker.org 2019-04-02; seed 004"),
+    "ISO-5": ("test_iso5_the_democratic_counterfactual_survives_the_same_revelation",
+              "the source: a democratic organisation could have survived the same scandal", "seed 004"),
+    "SEP-1": ("test_sep1_a_band_of_a_few_hundred_without_sustained_growth",
+              "'a few hundred members'; no local office won in decades", "seed 000; cases.md §2"),
+    "SEP-2": ("test_sep2_critic_charged_at_once_expelled_within_weeks_defender_removed_no_faction",
+              "critic charged within a week, expelled 27 Feb 2021 (~6 weeks); defender's membership revoked two days later",
+              "seeds 000, 001"),
+    "SEP-3": ("test_sep3_witnesses_fall_silent_but_keep_their_grievance",
+              "members learn that disagreement brings ridicule; 'contributions' repeat doctrine", "seeds 000, 001"),
+    "SEP-4": ("test_sep4_the_counterfactual_keeps_its_dissenters_and_holds_or_grows",
+              "(counterfactual) real faction rights, individual votes, no expulsion for critiques", "—"),
+    "GROW-1": ("test_grow1_an_open_organisation_in_a_rising_movement_triples_without_splitting",
+               "open organisations in the 2016-18 US upsurge grew several-fold", "—"),
+    "GROW-1 (factions)": ("test_grow1_it_keeps_factions", "…and keep organised tendencies", "—"),
+    "GEN-1": ("test_gen1_harsher_penalties_silence_dissent_and_slates_entrench_leaders",
+              "harsher penalties silence dissent; slates entrench leaders", "cases.md §3-4"),
+}
+
+
+def verdicts() -> dict[str, str]:
+    """Run the pattern tests; test name -> passed / failed / expected failure."""
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "patterns.xml"
+        subprocess.run([sys.executable, "-m", "pytest", "tests/validation/patterns", "-q", "-p", "no:cacheprovider",
+                        f"--junitxml={xml}"], check=False)
+        out = {}
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            tags = {child.tag for child in case}
+            skipped = case.find("skipped")
+            if "failure" in tags or "error" in tags:
+                out[case.get("name")] = "**fail**"
+            elif skipped is not None and "xfail" in (skipped.get("type", "") + skipped.get("message", "")).lower():
+                out[case.get("name")] = "expected failure (not reached)"
+            elif skipped is not None:
+                out[case.get("name")] = "skipped"
+            else:
+                out[case.get("name")] = "pass"
+        return out
+
+
+def long_frame(groups: dict[str, list[Replicate]]):
+    from orgsim.outputs.plots.replicates import pad_ended
+
+    frames = []
+    for name, reps in groups.items():
+        for r in reps:
+            df = r.timeseries.copy()
+            df.insert(0, "replicate", r.replicate)
+            df.insert(0, "group", name)
+            frames.append(df)
+    return pad_ended(pd.concat(frames, ignore_index=True))
+
+
+def chart(groups: dict[str, list[Replicate]], title: str, path: Path, marks: dict[str, str]) -> Path:
+    """Replicate bands per group, with historical dates marked."""
+    from orgsim.outputs.plots.replicates import METRICS, bands_figure
+    from orgsim.outputs.plots.style import save
+
+    fig = bands_figure(long_frame(groups), title, metrics=[m for m in METRICS if m[0] != "faction_members"])
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.lines:
+            continue
+        for label, date in marks.items():
+            ax.axvline(pd.Timestamp(date), color="0.3", lw=0.7, ls=":")
+    if marks:
+        note = fig.text(0.01, 0.005, "dotted lines: " + "; ".join(f"{k} {d}" for k, d in marks.items()),
+                        fontsize=6, va="bottom")
+        note.set_in_layout(False)  # a long note must not squeeze the panels
+    return save(fig, path)
+
+
+def rows(reps: dict[str, list[Replicate]]) -> dict[str, str]:
+    iso, loyal, abl, cf = reps["iso"], reps["loyal"], reps["ablation"], reps["iso_cf"]
+    dec = [measure_iso_decade(r) for r in iso]
+    fac = [measure_iso_faction(r) for r in iso]
+    conv = [measure_convention(r) for r in iso]
+    conv_loyal = [measure_convention(r) for r in loyal]
+    rev, rev_abl, rev_cf = ([measure_revelation(r) for r in x] for x in (iso, abl, cf))
+    sep = [measure_discipline(r) for r in reps["sep"]]
+    band, band_cf = [measure_band(r) for r in reps["sep"]], [measure_band(r) for r in reps["sep_cf"]]
+    sep_cf = [measure_discipline(r) for r in reps["sep_cf"]]
+    grow = [measure_growth(r) for r in reps["grow"]]
+    def pct(xs) -> str:
+        xs = list(xs)
+        return f"{100 * sum(map(bool, xs)) / len(xs):.0f}%" if xs else "n/a"
+
+    held = [c for c in conv if c["held"]]
+    held_l = [c for c in conv_loyal if c["held"]]
+    majorities = [x["vote_share"] for x in rev if x["dissolved"]]
+    return {
+        "ISO-1": (f"membership min {describe([d['min_level'] for d in dec])}, max {describe([d['max_level'] for d in dec])} "
+                  f"of 2009; worst yearly loss {describe([d['worst_year_loss'] for d in dec])}; weeks with hidden > 2× voiced "
+                  f"{describe([d['hidden_above_voiced'] for d in dec])}; members before the March 2019 revelation "
+                  f"{describe([x['members_before'] for x in rev if x['members_before']])}"),
+        "ISO-2": (f"a faction forms in {pct(f['factions_formed'] for f in fac)}; none survives a year later in "
+                  f"{pct(f['factions_a_year_later'] == 0 for f in fac)}; the critique's author is out within a year in "
+                  f"{pct(f['author_out_weeks_after_convention'] is not None and f['author_out_weeks_after_convention'] <= 52 for f in fac)} "
+                  f"(expelled in {pct(f['author_expelled'] for f in fac)}); no leadership change before 2019 in "
+                  f"{pct(f['leadership_changes_before_2019'] == 0 for f in fac)}"),
+        "ISO-3": (f"convention held in {len(held)}/{len(conv)}; old leadership below half after it in "
+                  f"{pct(c['old_share_after'] < 0.5 for c in held)}; with loyal organisers: in "
+                  f"{pct(c['old_share_after'] < 0.5 for c in held_l)} of {len(held_l)} held"),
+        "ISO-4": (f"dissolved in {pct(x['dissolved'] for x in rev)}, majority {describe(majorities)}; share gone within 8 "
+                  f"weeks {describe([x['loss'] for x in rev if x['members_before']])}; ablation (no build-up of hidden "
+                  f"grievance): dissolved in {pct(x['dissolved'] for x in rev_abl)}, gone within 8 weeks "
+                  f"{describe([x['loss'] for x in rev_abl if x['members_before']])}"),
+        "ISO-5": (f"gone within 8 weeks {describe([x['loss'] for x in rev_cf])}; dissolved in {pct(x['dissolved'] for x in rev_cf)}"),
+        "SEP-1": (f"members min {describe([b['min'] for b in band])}, max {describe([b['max'] for b in band])}; "
+                  f"final/initial {describe([b['final_ratio'] for b in band])}; sustained growth in "
+                  f"{pct(b['sustained_growth'] for b in band)}"),
+        "SEP-2": (f"critic charged after {describe([x['critic_charged_after'] for x in sep])} weeks, expelled after "
+                  f"{describe([x['critic_removed_after'] for x in sep])}; defender removed after "
+                  f"{describe([x['defender_removed_after'] for x in sep])}; factions after the critique in "
+                  f"{pct(x['factions_after_critique'] for x in sep)}; leadership changes in {pct(x['leadership_changes'] for x in sep)}"),
+        "SEP-3": "see the test (followed per person: witnesses' voiced share and private grievance before and after)",
+        "SEP-4": (f"critic still a member at the end in {pct(x['critic_left_after'] is None for x in sep_cf)}; expulsions "
+                  f"after the critique in {pct(x['expulsions_after_critique'] for x in sep_cf)}; final/initial "
+                  f"{describe([b['final_ratio'] for b in band_cf])}"),
+        "GROW-1": (f"members after five years / initial {describe([g['ratio'] for g in grow])}; splits in "
+                   f"{pct(g['splits'] for g in grow)}"),
+        "GROW-1 (factions)": f"factions formed in {pct(g['factions_formed'] for g in grow)}",
+        "GEN-1": "see the test (baseline, 400 members, five years, four penalties and two voting systems)",
+    }
+
+
+def build(n: int = 30, run_tests: bool = True) -> Path:
+    reps = {
+        "iso": run_replicates(ISO, n), "loyal": run_replicates(ISO, n, LOYAL),
+        "ablation": run_replicates(ISO, n, ABLATION), "iso_cf": run_replicates(ISO_CF, n),
+        "sep": run_replicates(SEP, n), "sep_cf": run_replicates(SEP_CF, n), "grow": run_replicates(GROW, n),
+    }
+    FIGS.mkdir(parents=True, exist_ok=True)
+    iso_marks = {"2014 convention": "2014-02-17", "leak": "2018-12-10", "2019 convention": "2019-02-18",
+                 "revelation": "2019-03-11", "dissolution vote (historical)": "2019-03-29"}
+    charts = {
+        "iso": chart({"ISO 2019": reps["iso"]}, f"ISO 2009-2019: {n} replicates", FIGS / "iso.png", iso_marks),
+        "iso_cf": chart({"ISO 2019": reps["iso"], "counterfactual regime": reps["iso_cf"],
+                         "ablation: no hidden build-up": reps["ablation"], "loyal organisers": reps["loyal"]},
+                        "ISO: the case, its counterfactual, an ablation and a variant", FIGS / "iso_compare.png", iso_marks),
+        "sep": chart({"SEP 2021": reps["sep"], "counterfactual regime": reps["sep_cf"]},
+                     f"SEP 2001-2021 and its counterfactual: {n} replicates each", FIGS / "sep_compare.png",
+                     {"critique": "2021-01-18", "defence": "2021-03-19"}),
+        "grow": chart({"open growth": reps["grow"]}, f"An open organisation in a rising movement: {n} replicates",
+                      FIGS / "open_growth.png", {}),
+    }
+    verdict = verdicts() if run_tests else {}
+    results = rows(reps)
+    lines = [
+        "# Validation: the cases reproduced from mechanisms",
+        "",
+        "Generated by `python -m orgsim.validation.report` (do not edit by hand). Pattern-oriented validation",
+        f"(Grimm et al. 2005): each pattern over {n} seeded replicates (replicate r seeded from",
+        "`SeedSequence(scenario seed, spawn_key=(0, r))`), one shared parameter set (the defaults of",
+        "docs/ODD.md) for every case; the cases differ in regime, size, environment and events only.",
+        "Thresholds are stated in the tests (`tests/validation/patterns`); the verdict column is those tests' result.",
+        "Figures are medians with 5–95% intervals over replicates.",
+        "",
+        "| pattern | historical fact | source | model result | verdict |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for pid, (test, fact, source) in PATTERNS.items():
+        lines.append(f"| {pid} | {fact} | {source} | {results[pid]} | {verdict.get(test, 'not run')} |")
+    lines += [
+        "",
+        "## Charts",
+        "",
+        "ISO over the decade and the crisis (dotted lines: historical dates):",
+        "",
+        f"![ISO]({charts['iso'].relative_to(DOC.parent)})",
+        "",
+        "The ISO against its democratic counterfactual, the ablation of hidden grievance and the variant with loyal organisers:",
+        "",
+        f"![ISO comparison]({charts['iso_cf'].relative_to(DOC.parent)})",
+        "",
+        "The SEP against its counterfactual:",
+        "",
+        f"![SEP]({charts['sep'].relative_to(DOC.parent)})",
+        "",
+        f"![open growth]({charts['grow'].relative_to(DOC.parent)})",
+        "",
+        "## What the model does not reproduce, and why",
+        "",
+        "- **Factions in an open organisation (GROW-1, second half).** Factions form only from *voiced dissent*, "
+        "which needs grievance; an open organisation in a rising movement has little, so it forms no "
+        "factions, whereas real open organisations host many caucuses organised around political positions "
+        "rather than grievance. Modelling caucuses (organised difference without grievance) is future work.",
+        "- **The size of the dissolution majority.** The model's majority is higher than the historical ~70% "
+        f"(median {statistics.median(x['vote_share'] for x in (measure_revelation(r) for r in reps['iso']) if x['dissolved']):.2f}); "
+        "everyone who still wants the organisation votes against, but in the model loyalists have mostly left by the vote.",
+        "- **Timing of the ISO's end.** In some replicates the December 2018 leak alone already brings a "
+        "dissolution vote before the February convention; historically the anger went into the convention first.",
+        "- **Many small factions.** Before each ISO convention the model forms many small factions, which then "
+        "merge; history records one or a few.",
+        "- The SEP's size and the ISO's regional structure are only known roughly; both are set in the scenarios.",
+        "",
+    ]
+    DOC.write_text("\n".join(lines))
+    return DOC
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--replicates", type=int, default=30)
+    p.add_argument("--no-tests", action="store_true", help="skip running the pattern tests (verdicts 'not run')")
+    args = p.parse_args(argv)
+    print(f"wrote {build(args.replicates, not args.no_tests)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

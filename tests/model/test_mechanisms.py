@@ -1,0 +1,369 @@
+"""Each mechanism in isolation, with a property it must have.
+
+The tests build a small model, put its state arrays into a controlled condition, call one
+submodel and compare against a counterfactual condition.
+"""
+
+import numpy as np
+import pytest
+
+from orgsim.model.mechanisms import (convention, discipline, dissolution, exit, factions, grievance, influence,
+                               information, recruitment, voice)
+from orgsim.model.mechanisms.information import News, publish
+from orgsim.model.state import MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
+
+from helpers import small_model
+
+
+def members(m):
+    return np.flatnonzero(m.state.member)
+
+
+def rank_and_file(m):
+    return np.flatnonzero(m.state.member & (m.state.role == RANK_AND_FILE))
+
+
+# ---------------------------------------------------------------- influence
+def test_bounded_confidence_ignores_neighbours_beyond_the_radius():
+    m = small_model(parameters__influence__drift=0.0, regime__unity_of_thought=0.0)
+    rows = rank_and_file(m)
+    m.state.pos[m.state.member] = 0.5
+    m.state.pos[rows[::2]] = 0.1  # two camps 0.4 apart, radius 0.2
+    before = m.state.pos.copy()
+    influence.step(m)
+    assert np.allclose(m.state.pos[rows], before[rows])  # no one hears the other camp
+
+
+def test_wide_confidence_brings_positions_together():
+    m = small_model(parameters__influence__drift=0.0, parameters__influence__confidence=1.0,
+                    regime__unity_of_thought=0.0)
+    rows = rank_and_file(m)
+    m.state.pos[rows] = m.rng.uniform(0, 1, rows.size)
+    spread = m.state.pos[rows].std()
+    for _ in range(30):
+        influence.step(m)
+    assert m.state.pos[rows].std() < 0.5 * spread
+
+
+def test_falsification_hides_dissent_from_neighbours_and_entrenches_the_line():
+    finals = {}
+    for fals in (True, False):
+        m = small_model(seed=3, parameters__influence__falsification=fals, parameters__influence__drift=0.0,
+                        parameters__influence__confidence=0.5, regime__unity_of_thought=0.0)
+        rows = rank_and_file(m)
+        dissenters = rows[: rows.size // 3]
+        m.state.pos[dissenters] = 0.8
+        m.state.hidden[dissenters] = True
+        for _ in range(20):
+            influence.step(m)
+        others = np.setdiff1d(rows, dissenters)
+        finals[fals] = np.abs(m.state.pos[others] - m.line).mean()
+    assert finals[True] < finals[False]
+
+
+# ---------------------------------------------------------------- grievance and trust
+def test_grievance_grows_with_distance_from_the_line():
+    m = small_model()
+    rows = rank_and_file(m)
+    near, far = rows[: rows.size // 2], rows[rows.size // 2:]
+    m.state.pos[near] = m.line
+    m.state.pos[far] = np.clip(m.line + 0.35, 0, 1)
+    for _ in range(40):
+        grievance.step(m)
+    assert m.state.grievance[far].mean() > 2 * m.state.grievance[near].mean()
+
+
+def test_scandal_discredit_lowers_trust_and_raises_grievance():
+    a, b = small_model(seed=1), small_model(seed=1)
+    rows = rank_and_file(b)
+    grievance.add_discredit(b, rows, 0.4)
+    for _ in range(20):
+        grievance.step(a)
+        grievance.step(b)
+    assert b.state.trust[rows].mean() < a.state.trust[rows].mean() - 0.2
+    assert b.state.grievance[rows].mean() > a.state.grievance[rows].mean()
+
+
+def test_hidden_grievance_accumulates_unless_ablated():
+    res = {}
+    for acc in (0.004, 0.0):
+        m = small_model(seed=2, parameters__grievance__accumulation=acc)
+        rows = rank_and_file(m)
+        m.state.hidden[rows] = True
+        for _ in range(100):
+            grievance.step(m)
+        res[acc] = m.state.grievance[rows].mean()
+    assert res[0.004] > res[0.0] + 0.1
+
+
+def test_loyal_organisers_discount_damaging_news():
+    m = small_model(regime__organiser_appointment="appointed", regime__organiser_loyalty=1.0)
+    orgs = np.flatnonzero(m.state.member & (m.state.role == ORGANISER))
+    before = m.state.trust[orgs].copy()
+    grievance.add_discredit(m, orgs, 0.5)
+    assert np.allclose(m.state.trust[orgs], before)
+
+
+# ---------------------------------------------------------------- voice
+@pytest.mark.parametrize("harsher", [("none", "censure"), ("censure", "expulsion")])
+def test_harsher_penalty_lowers_voiced_and_raises_hidden_dissent(harsher):
+    res = {}
+    for penalty in harsher:
+        m = small_model(seed=4, regime__dissent_penalty=penalty)
+        rows = rank_and_file(m)
+        m.state.grievance[rows] = m.rng.uniform(0.2, 0.6, rows.size)
+        voice.step(m)
+        res[penalty] = (m.state.voicing.sum(), m.state.hidden.sum())
+    soft, hard = harsher
+    assert res[hard][0] < res[soft][0]
+    assert res[hard][1] > res[soft][1]
+
+
+def test_visible_dissent_lowers_others_threshold():
+    res = {}
+    for seeded in (False, True):
+        m = small_model(seed=5, regime__dissent_penalty="none")
+        rows = rank_and_file(m)
+        m.state.grievance[rows] = m.state.threshold[rows] * 0.9  # just below their own threshold
+        if seeded:
+            loud = rows[::4]
+            m.state.grievance[loud] = 0.9
+            voice.step(m)
+        voice.step(m)
+        res[seeded] = m.state.voicing.sum()
+    assert res[True] > res[False] + 0
+
+
+# ---------------------------------------------------------------- information
+def test_news_spreads_along_ties_and_forbidding_horizontal_talk_slows_it():
+    reach = {}
+    for rule in ("allowed", "forbidden"):
+        m = small_model(seed=6, regime__horizontal_communication=rule, network__cross_degree=3.0)
+        first = np.zeros(m.n, dtype=bool)
+        b0 = members(m)[m.state.branch[members(m)] == 0]
+        first[b0] = True
+        news = News("test", "", np.zeros(m.n, dtype=bool), lambda *_: None)
+        publish(m, news, first)
+        for _ in range(8):
+            information.step(m)
+        outside = m.state.member & (m.state.branch != 0)
+        reach[rule] = news.knows[outside].mean()
+    assert reach["allowed"] > 0.25
+    assert reach["forbidden"] < 0.5 * reach["allowed"]
+
+
+# ---------------------------------------------------------------- factions
+def _dissenting_cluster(m):
+    rows = rank_and_file(m)
+    branch0 = rows[m.state.branch[rows] == m.state.branch[rows][0]]
+    m.state.voicing[branch0] = True
+    m.state.pos[branch0] = 0.8
+    m.state.grievance[branch0] = 0.4
+    m.state.risk_aversion[branch0] = 0.9
+    return branch0
+
+
+def test_like_minded_connected_dissenters_form_a_faction_when_rights_allow():
+    m = small_model(regime__faction_rights="permanent")
+    _dissenting_cluster(m)
+    factions.step(m)
+    assert m.factions_formed >= 1 and (m.state.faction != NO_FACTION).sum() >= 5
+
+
+def test_banned_factions_deter_risk_averse_dissenters():
+    m = small_model(regime__faction_rights="banned", regime__dissent_penalty="expulsion")
+    _dissenting_cluster(m)
+    factions.step(m)
+    assert m.factions_formed == 0
+
+
+# ---------------------------------------------------------------- discipline
+def test_expelling_a_detected_dissenter_removes_him_and_frightens_witnesses():
+    m = small_model(regime__dissent_penalty="expulsion", regime__branch_minutes=True,
+                    parameters__discipline__detection_base=1.0, parameters__discipline__hearing_weeks=1.0)
+    rows = rank_and_file(m)
+    target = rows[0]
+    m.state.joined[target] = -200  # a full member
+    m.state.sanction_level[target] = 2  # already suspended once: next step is expulsion
+    m.state.voicing[target] = True
+    m.watchers = np.zeros(m.n)
+    fear_before = m.state.fear.copy()
+    for _ in range(20):  # a three-stage procedure of mean one week each: at least three weeks
+        discipline.step(m)
+        m.week += 1
+    assert m.state.status[target] != MEMBER
+    assert m.flows["expulsions"] == 1
+    witnesses = m.state.member & (m.state.branch == m.state.branch[target])
+    assert (m.state.fear[witnesses] > fear_before[witnesses]).all()
+    assert m.state.fear[m.state.member].mean() > fear_before[m.state.member].mean()
+
+
+def test_no_penalty_no_charges():
+    m = small_model(regime__dissent_penalty="none", parameters__discipline__detection_base=1.0)
+    m.state.voicing[rank_and_file(m)[:20]] = True
+    m.watchers = np.zeros(m.n)
+    discipline.step(m)
+    assert not any(e[1] == "charged" for e in m.events)
+
+
+def test_provisional_members_are_removed_faster_than_members_get_a_hearing():
+    m = small_model(regime__dissent_penalty="expulsion", parameters__discipline__detection_base=1.0)
+    rows = rank_and_file(m)
+    prov, full = rows[:30], rows[30:60]
+    m.state.joined[prov] = 0
+    m.state.joined[full] = -300
+    m.state.voicing[np.concatenate([prov, full])] = True
+    m.watchers = np.zeros(m.n)
+    discipline.step(m)
+    delay_prov = (m.state.hearing_week[prov] - m.week).mean()
+    delay_full = (m.state.hearing_week[full] - m.week).mean()
+    assert delay_prov < delay_full / 2
+
+
+# ---------------------------------------------------------------- exit
+def test_low_commitment_and_outside_options_drive_exit_and_a_monopoly_holds_members():
+    left = {}
+    for pull in (0.0, 1.0):
+        m = small_model(seed=7, environment__competitor_pull=pull)
+        m.state.trust[m.state.member] = 0.2
+        m.state.grievance[m.state.member] = 0.3
+        for _ in range(10):
+            exit.step(m)
+        left[pull] = m.flows["resignations"]
+    assert left[1.0] > 1.5 * left[0.0]
+
+
+# ---------------------------------------------------------------- recruitment
+def test_a_rising_movement_climate_brings_more_recruits():
+    got = {}
+    for climate in (1.0, 3.0):
+        m = small_model(seed=8, environment__climate=climate)
+        for _ in range(20):
+            recruitment.step(m)
+            m.week += 1
+        got[climate] = m.flows["recruits"]
+    assert got[3.0] > 2 * got[1.0]
+
+
+def test_recruits_come_from_the_periphery_and_become_agents():
+    m = small_model(seed=8, environment__climate=5.0)
+    n_agents = len(m.agents)
+    periphery = m.state.status == PERIPHERY
+    recruitment.step(m)
+    joined = periphery & (m.state.status == MEMBER)
+    assert joined.sum() == m.flows["recruits"] > 0
+    assert len(m.agents) == n_agents + joined.sum()
+
+
+# ---------------------------------------------------------------- convention
+def _convention(trust_members, trust_organisers, voting, seed=0):
+    m = small_model(seed=seed, regime__voting=voting, regime__organiser_appointment="appointed")
+    s = m.state
+    s.trust[s.member & (s.role == RANK_AND_FILE)] = trust_members
+    s.trust[s.member & (s.role == ORGANISER)] = trust_organisers
+    convention.hold(m, None)
+    return m
+
+
+def _convention_outcome(*args, **kw):
+    return _convention(*args, **kw).old_leadership_share()
+
+
+def test_slate_with_loyal_organisers_keeps_incumbents_even_when_members_are_restless():
+    assert _convention_outcome(0.45, 0.9, "slate") == 1.0
+
+
+def test_defecting_organisers_bring_the_old_leadership_down():
+    assert _convention_outcome(0.45, 0.1, "slate") < 0.5
+
+
+def test_individual_votes_unseat_more_incumbents_than_a_slate():
+    slate = sum(_convention(0.55, 0.6, "slate", seed).seat_changes for seed in range(10))
+    indiv = sum(_convention(0.55, 0.6, "individual", seed).seat_changes for seed in range(10))
+    assert indiv > slate
+
+
+def test_a_convention_adopts_a_democratising_reform_when_delegates_distrust_the_leadership():
+    from orgsim.model.scenario import ConventionEvent
+
+    m = small_model(regime__voting="slate")
+    m.state.trust[m.state.member] = 0.1
+    ev = ConventionEvent.model_validate({"kind": "convention", "week": 0,
+                                         "agenda": [{"changes": {"voting": "individual"}}]})
+    convention.hold(m, ev)
+    assert m.regime.voting == "individual"
+
+
+# ---------------------------------------------------------------- dissolution
+def test_dissolution_vote_passes_only_when_most_members_want_it():
+    outcomes = {}
+    for share in (0.9, 0.35):
+        m = small_model(seed=9)
+        rows = members(m)
+        want = rows[: int(share * rows.size)]
+        m.state.commitment[want] = 0.05
+        m.state.trust[want] = 0.05
+        m.state.grievance[want] = 0.6
+        m.state.efficacy[want] = 0.1
+        dissolution.step(m)
+        outcomes[share] = (len(m.dissolution_votes), m.dissolved)
+    assert outcomes[0.9] == (1, True)
+    assert outcomes[0.35] == (1, False)
+
+
+def test_hope_of_change_or_mere_indifference_does_not_make_members_want_dissolution():
+    m = small_model(seed=9)
+    rows = members(m)
+    m.state.commitment[rows] = 0.05
+    m.state.trust[rows] = 0.05
+    m.state.grievance[rows] = 0.6
+    m.state.efficacy[rows] = 0.8  # a convention with an organised opposition is coming
+    assert not dissolution.wants(m).any()
+    m.state.efficacy[rows] = 0.1
+    m.state.grievance[rows] = 0.05  # disengaged but not aggrieved
+    assert not dissolution.wants(m).any()
+
+
+def test_procedures_take_at_least_three_weeks_but_provisional_removal_is_summary():
+    m = small_model(regime__dissent_penalty="expulsion", parameters__discipline__detection_base=1.0)
+    rows = rank_and_file(m)
+    full, prov = rows[:40], rows[40:80]
+    m.state.joined[full] = -300
+    m.state.joined[prov] = 0
+    m.state.voicing[np.concatenate([full, prov])] = True
+    m.watchers = np.zeros(m.n)
+    m.regime = m.regime.model_copy(update={"faction_rights": "banned"})
+    discipline.step(m)
+    assert (m.state.hearing_week[full] - m.week >= 3).all()
+    assert (m.state.hearing_week[prov] - m.week <= 3).mean() > 0.8
+
+
+def test_open_debate_is_not_charged_but_sabotage_is():
+    m = small_model(regime__faction_rights="permanent", regime__horizontal_communication="forbidden",
+                    regime__dissent_penalty="expulsion", parameters__discipline__detection_base=1.0)
+    rows = rank_and_file(m)
+    plain, circulator = rows[:20], rows[20]
+    m.state.voicing[rows[:21]] = True
+    m.state.cross_offence[circulator] = True
+    m.watchers = np.zeros(m.n)
+    discipline.step(m)
+    assert (m.state.charged_week[plain] < 0).all()
+    assert m.state.charged_week[circulator] == m.week
+
+
+def test_organisers_take_on_their_regions_mood_unless_loyal_to_the_centre():
+    res = {}
+    for loyalty in (0.0, 1.0):
+        m = small_model(regime__organiser_appointment="appointed", regime__organiser_loyalty=loyalty)
+        orgs = np.flatnonzero(m.state.member & (m.state.role == ORGANISER))
+        m.state.base_trust[rank_and_file(m)] = 0.1
+        m.state.trust[rank_and_file(m)] = 0.1
+        for _ in range(10):
+            grievance.step(m)
+        res[loyalty] = m.state.trust[orgs].mean()
+    assert res[0.0] < 0.5 < res[1.0]
+
+
+def test_no_vote_is_called_in_a_healthy_organisation(model):
+    dissolution.step(model)
+    assert model.dissolution_votes == [] and not model.dissolved
