@@ -180,3 +180,45 @@ def test_viz_bad_scenario_is_one_short_line(capsys):
     assert main(["viz", "no-such-scenario"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("orgsim: error: ") and err.count("\n") == 1
+
+
+def _on_a_terminal(argv: list[str], cwd) -> str:
+    """Run ``python -m orgsim ARGV`` with its output on a pseudo-terminal; return what it showed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    main_fd, child_fd = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+               COLUMNS="120", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "orgsim", *argv], stdin=child_fd, stdout=child_fd,
+                            stderr=child_fd, cwd=cwd, env=env, close_fds=True)
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(120) == 0, b"".join(chunks).decode(errors="replace")[-2000:]
+    os.close(main_fd)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_plot_shows_progress_of_the_replay_and_of_sweep_charts_on_a_terminal(cli_run, tmp_path, tmp_path_factory,
+                                                                              capsys):
+    shown = _on_a_terminal(["plot", str(cli_run), "--kind", "network", "--out", str(tmp_path)], tmp_path)
+    assert "replaying tiny for network snapshots" in shown and re.search(r"\d+/\d+", shown)
+    sweep = shared_sweep(tmp_path_factory)
+    shown = _on_a_terminal(["plot", str(sweep), "--out", str(tmp_path / "sweep")], tmp_path)
+    assert "tinysweep: charts" in shown and re.search(r"metrics_\S+\.png", shown)
+    # off a terminal (a log, a pipe, this test's captured output) nothing but the files written
+    assert main(["plot", str(cli_run), "--kind", "network", "--out", str(tmp_path / "quiet")]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.split() == ["wrote", str(tmp_path / "quiet" / "network_position.png")]
