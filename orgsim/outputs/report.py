@@ -124,10 +124,12 @@ def write_run_report(folder: str | Path, model=None, charts: bool = True) -> Pat
     images = []
     if charts:
         # matplotlib only when drawing: its import alone takes about half a second
+        from orgsim.outputs.plots.history import history_of
         from orgsim.outputs.plots.run import overview_figure
         from orgsim.outputs.plots.style import save
 
-        images.append((save(overview_figure(run.timeseries, run.events, s), folder / "overview.png"),
+        fig = overview_figure(run.timeseries, run.events, s, history=history_of(folder))
+        images.append((save(fig, folder / "overview.png"),
                        "Members by role, membership flows, dissent, trust and grievance, factions"))
         if model is not None:
             from orgsim.outputs.plots.network import network_figure, snapshot

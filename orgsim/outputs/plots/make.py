@@ -109,7 +109,9 @@ def run_charts(run: RunFolder, dest: Path, kind: str = "auto", fmt: str = "png",
     written = []
     if kind in ("auto", "run"):
         part, suffix = window_of(run, window)
-        written.append(save(overview_figure(part.timeseries, part.events, part.summary),
+        from orgsim.outputs.plots.history import history_of
+
+        written.append(save(overview_figure(part.timeseries, part.events, part.summary, history=history_of(run.path)),
                             dest / f"overview{suffix}.{fmt}"))
     if kind in ("auto", "network"):
         last = int(run.timeseries["week"].max())
@@ -177,7 +179,10 @@ def multi_chart(runs: list[RunFolder], dest: Path, kind: str, fmt: str) -> Path:
         title = "Scenario and counterfactual" + (": one run each" if sizes.max() == 1 else "")
     else:
         title = replicates_title(long)
-    return save(bands_figure(long, title, labels=labels), dest / f"{kind}.{fmt}")
+    from orgsim.outputs.plots.history import history_of
+
+    # the first run's scenario says what is known (a counterfactual shares the case's history)
+    return save(bands_figure(long, title, labels=labels, history=history_of(runs[0].path)), dest / f"{kind}.{fmt}")
 
 
 # --------------------------------------------------------------------------- sweeps
