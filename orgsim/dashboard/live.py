@@ -6,9 +6,10 @@ second. Here each chart keeps its figure for the life of a model, and a frame on
 into its artists (``set_data``, ``set_offsets``). The static part (axes, ticks, labels, legend)
 is rendered once and kept as a bitmap (matplotlib's blitting: ``copy_from_bbox`` /
 ``restore_region``); a frame draws only the changing artists over it and encodes one PNG at a
-low compression level. It is re-rendered only when it changes (a count axis that has to grow,
-a new faction in the legend). The time axis spans the whole horizon from the start (in
-calendar dates when the scenario has a ``start_date``), so the axes do not jump while playing.
+low compression level. It is re-rendered only when it changes (an axis that has to grow, a new
+faction in the legend). The time axis (calendar dates when the scenario has a ``start_date``)
+starts at a year and doubles when the run reaches its end, up to the horizon, so it moves a few
+times per run rather than every week, and the first weeks are visible even in a century-long run.
 Ties between branches are drawn as one line per pair of branches (width: number of ties)
 rather than thousands of member-to-member lines.
 
@@ -122,7 +123,7 @@ class LineChart:
             ax = self.ax = self.fig.subplots()
             self.lines = [ax.plot([], [], color=colour, ls=style, label=label)[0]
                           for _, label, colour, style in series]
-            ax.set_xlim(self.x[0], self.x[-1])
+            self.span = None
             if xlabel == "date":
                 ax.xaxis_date()
                 date_axis(ax, maxticks=8)
@@ -133,10 +134,23 @@ class LineChart:
             ax.legend(loc="upper left", fontsize=7, frameon=False)
         self.top = None
         self.blit = Blitter(self.fig, self.lines)
+        self._fit_x(frame.rows)
+
+    def _fit_x(self, rows: int) -> None:
+        """x from the start to 52 weeks, doubled until it holds the rows so far (at most the horizon)."""
+        span = 52
+        while span < rows - 1 and span < self.x.size - 1:
+            span *= 2
+        span = min(span, self.x.size - 1)
+        if span != self.span:
+            self.span = span
+            self.ax.set_xlim(self.x[0], self.x[span])
+            self.blit.invalidate()
 
     def png(self, frame: Frame) -> bytes:
         with self.lock:
             n = min(frame.rows, self.x.size)
+            self._fit_x(n)
             top = 0.0
             for line, (col, *_) in zip(self.lines, self.series):
                 y = frame.series[col][:n]

@@ -30,7 +30,7 @@ MIN_WEEKS_PER_SECOND = 20  # issue 15: the ISO case must play at least this fast
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SMALL = {"name": "small", "seed": 3, "weeks": 520,  # long enough to pause while it plays
+SMALL = {"name": "small", "seed": 3, "weeks": 5200,  # long enough never to end while it plays
          "organisation": {"members": 120, "branches": 6}}
 OTHER = {"name": "other", "seed": 4, "weeks": 60, "organisation": {"members": 80, "branches": 4},
          "regime": {"dissent_penalty": "expulsion"}}
@@ -122,15 +122,15 @@ def test_live_charts_have_calendar_dates_and_a_legend_for_roles_and_factions(sce
     series, ylabel, ylim = LINE_CHARTS["membership"]
     chart = LineChart(f, series, ylabel, "membership", ylim)
     assert chart.png(f)[:8] == b"\x89PNG\r\n\x1a\n"
-    ax = chart.ax
+    ax = axis = chart.ax
     assert ax.get_xlabel() == "date"
     lo, hi = (mdates.num2date(x).date() for x in ax.get_xlim())
     start = m.scenario.start_date
-    assert lo == start and hi == start + dt.timedelta(weeks=m.scenario.weeks)  # the whole horizon from the start
-    labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert any(re.fullmatch(r"(19|20)\d\d", t) for t in labels), labels
     x, y = chart.lines[0].get_data()
     assert len(y) == len(m.datacollector.model_vars["members"]) and list(y) == m.datacollector.model_vars["members"]
+    assert lo == start and mdates.num2date(x[-1]).date() <= hi <= start + dt.timedelta(weeks=m.scenario.weeks)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert any(re.fullmatch(r"(19|20)\d\d", t) for t in labels), labels
     net = NetworkChart(f, 1500, m.scenario.name)
     for colour in ("position", "role", "faction"):
         assert net.png(f, colour)[:4] == b"\x89PNG"
@@ -140,6 +140,13 @@ def test_live_charts_have_calendar_dates_and_a_legend_for_roles_and_factions(sce
     factions = sorted(set(f.snap.state["faction"][f.snap.members].tolist()) - {-1})
     assert factions and texts[3:] == ["no faction", *[f"faction {i}" for i in factions[:8]]][:len(texts) - 3]
     assert net.views["faction"][4].get_text().startswith(f"iso_2019, {f.when(f.week)}")
+    for _ in range(150):  # the axis grows with the run, in few steps, and the data fill at least half of it
+        m.step()
+    chart.png(m.frame())
+    x, y = chart.lines[0].get_data()
+    lo, hi = axis.get_xlim()
+    assert lo == x[0] and x[-1] <= hi and (x[-1] - lo) >= (hi - lo) / 2
+    assert hi <= mdates.date2num(start + dt.timedelta(weeks=m.scenario.weeks))
 
 
 # --------------------------------------------------------------------------- in the browser
@@ -225,12 +232,12 @@ def test_page_names_the_scenario_and_has_no_page_tab(page):
 def test_step_advances_the_model_and_updates_the_plots(page):
     from playwright.sync_api import expect
 
-    expect(page.get_by_text("small — week 0 of 520")).to_be_visible()
+    expect(page.get_by_text("small — week 0 of 5200")).to_be_visible()
     before = _srcs(page)
     membership = page.locator("main img").nth(1).screenshot()
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_text("Step: 1", exact=True)).to_be_visible()
-    expect(page.get_by_text("small — week 1 of 520")).to_be_visible()  # the model itself moved on
+    expect(page.get_by_text("small — week 1 of 5200")).to_be_visible()  # the model itself moved on
     page.wait_for_function("old => [...document.querySelectorAll('main img')].every((im, i) => im.src !== old[i])",
                            arg=before)
     assert page.locator("main img").nth(1).screenshot() != membership  # the plot shows the new week
@@ -279,9 +286,11 @@ def test_the_iso_case_plays_at_least_20_weeks_a_second(page, capsys):
     page.get_by_role("button", name="▶").click()
     expect(page.get_by_text(re.compile(r"^Step: [1-9][0-9]*$"))).to_be_visible()
     t0, s0 = time.monotonic(), _steps(page)
-    time.sleep(6.0)
+    time.sleep(4.0)
     s1, t1 = _steps(page), time.monotonic()
-    page.get_by_role("button", name="❚❚").click()
+    pause = page.get_by_role("button", name="❚❚")
+    if pause.is_enabled():  # on a busy machine the server can reach the end before the page shows it
+        pause.click()
     rate = (s1 - s0) / (t1 - t0)
     with capsys.disabled():
         print(f"\n[dashboard] ISO case: {rate:.1f} simulated weeks per second in the browser "
