@@ -10,11 +10,16 @@ environment and size chosen in the sidebar as dotted-key overrides (the same mec
 ``orgsim run --set``), builds an ordinary :class:`~orgsim.model.model.OrgModel` and collects the last
 recorded week after each step. A select left at "(scenario)" keeps the scenario's own value.
 
-Speed: the model plays in Mesa's threaded loop (``use_threads``), so it steps at its own pace
-while frames are drawn as fast as they can be; each frame shows the latest week. The charts
-(:mod:`orgsim.dashboard.live`) keep their figures and only move new data in. The page lays
-the charts out itself rather than through SolaraViz's tabbed components view, which has one tab
-named "Page 0".
+Speed: Mesa's play loop draws every page once per model step after a fixed pause, which cost
+about a second per week here; its threaded mode lets the model change state during every render
+pass, which solara stops with "Too many renders" on a busy machine. :func:`PlayControls` plays at
+a chosen number of weeks per second instead: each frame steps the weeks due since the last one,
+draws the page once, and waits until the page has shown it. The charts
+(:mod:`orgsim.dashboard.live`) keep their figures and only move new data in.
+
+The page is composed of Mesa's SolaraViz parts (``ModelCreator`` for the parameters, ``ShowSteps``)
+with these controls and the charts laid out directly: SolaraViz itself would add its own play loop
+and put the charts under a lone tab named "Page 0".
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import html
 import os
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -33,8 +39,8 @@ matplotlib.use("Agg")
 warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
 import solara  # noqa: E402
 from mesa import DataCollector  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
+from mesa.visualization.solara_viz import ModelCreator, ShowSteps  # noqa: E402
+from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from orgsim.dashboard.live import Frame, LineChart, NetworkChart  # noqa: E402
 from orgsim.dashboard.serve import scenario_dir  # noqa: E402
@@ -46,6 +52,7 @@ from orgsim.outputs.plots import COLOR_BY  # noqa: E402
 from orgsim.outputs.plots.events import KEY_KINDS  # noqa: E402
 from orgsim.outputs.plots.network import snapshot  # noqa: E402
 from orgsim.outputs.plots.style import OKABE_ITO  # noqa: E402
+from orgsim.outputs.report import fmt_detail  # noqa: E402
 
 KEEP = "(scenario)"  # a select left at this value keeps the scenario's own setting
 # sidebar control -> (dotted scenario key, label, choices)
@@ -69,7 +76,8 @@ SERIES = ("members", "organisers", "leaders", "recruits", "resignations", "expul
 MAX_DRAWN = 1500  # members drawn in the network view (a sample of whole branches beyond this)
 
 
-PLAY_INTERVAL = 11  # ms between weeks while playing (Mesa's slider moves in steps of 10 from 1)
+SPEED = 40         # weeks per second while playing (the sidebar's slider)
+SPEEDS = (1, 200)   # its range
 
 
 def _given() -> Path | None:
@@ -136,6 +144,8 @@ class DashboardModel(OrgModel):
         self.key_events: list[tuple[int, str, str]] = []  # (week, kind, detail), collected as they happen
         self._seen = 0
         self._frame: Frame | None = None
+        self.shown = threading.Condition()
+        self.shown_steps = -1  # the last step the page has drawn
         self._collect()
 
     def _collect(self) -> None:
@@ -171,6 +181,16 @@ class DashboardModel(OrgModel):
                     series={c: np.asarray(v, dtype=float) for c, v in self.datacollector.model_vars.items()},
                     snap=snapshot(self), key_events=list(self.key_events), status=status)
             return self._frame
+
+
+    def mark_shown(self, steps: int) -> None:
+        with self.shown:
+            self.shown_steps = max(self.shown_steps, steps)
+            self.shown.notify_all()
+
+    def wait_shown(self, steps: int, timeout: float = 5.0) -> bool:
+        with self.shown:
+            return self.shown.wait_for(lambda: self.shown_steps >= steps, timeout)
 
 
 def _reporter(column: str):
@@ -235,7 +255,7 @@ def EventsView(model):
         return
     head = "date" if f.start_date else "week"
     rows = "".join(f"<tr><td>{f.when(w) if f.start_date else w}</td><td>{html.escape(k.replace('_', ' '))}</td>"
-                   f"<td>{html.escape(d[:60])}</td></tr>" for w, k, d in f.key_events[-8:])
+                   f"<td>{html.escape(fmt_detail(d)[:70])}</td></tr>" for w, k, d in f.key_events[-8:])
     solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr><th>{head}</th><th>event</th><th>detail</th></tr></thead>"
                 f"<tbody>{rows}</tbody>", style="text-align:left; font-size:0.9em; border-spacing:12px 2px")
 
@@ -250,6 +270,79 @@ def Charts(model):
         LinePlot(model, "dissent")
         LinePlot(model, "trust")
     EventsView(model)
+    Shown(model)
+
+
+@solara.component
+def Shown(model):
+    """Rendered last: tells the play loop that the page now shows the model's current step."""
+    update_counter.get()
+    model.mark_shown(model.frame().steps)
+
+
+def play(model, playing, speed, max_frames: int | None = None) -> None:
+    """Step ``model`` at ``speed`` weeks per second while ``playing``: each frame steps the weeks due,
+    draws the page once (``force_update``) and waits until it is shown before the next."""
+    t0, done, frames = time.monotonic(), 0, 0
+    while playing.value and model.running and (max_frames is None or frames < max_frames):
+        rate = max(float(speed.value), 0.1)
+        due = int(rate * (time.monotonic() - t0)) - done
+        if due <= 0:
+            time.sleep(min(0.05, 1.0 / rate))
+            continue
+        cap = max(1, int(rate / 2))  # at most half a second of play per frame: a slow page drops weeks' debt
+        if due > cap:
+            done += due - cap
+            due = cap
+        for _ in range(due):
+            model.step()
+            done += 1
+            if not model.running or not playing.value:
+                break
+        frames += 1
+        force_update()
+        model.wait_shown(model.steps)
+        time.sleep(0.005)  # a breath between frames: the page's render loop always settles
+
+
+@solara.component
+def PlayControls(model: solara.Reactive, model_parameters: solara.Reactive):
+    """Reset, play/pause and Step (one week), and the speed of play in weeks per second."""
+    update_counter.get()
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(SPEED)
+    error = solara.use_reactive(None)
+    running = model.value.running
+
+    def loop():
+        try:
+            play(model.value, playing, speed)
+        except Exception as exc:  # noqa: BLE001 - shown on the page, not lost in a thread
+            error.set(f"error while playing: {exc}")
+            raise
+        finally:
+            if not model.value.running:  # the run ended: the button goes back to ▶ (disabled)
+                playing.set(False)
+
+    solara.use_thread(loop, dependencies=[playing.value, model.value], intrusive_cancel=False)
+
+    def reset():
+        playing.set(False)
+        error.set(None)
+        model.value = model.value.__class__(**model_parameters.value)
+
+    def step():
+        model.value.step()
+        force_update()
+
+    solara.SliderInt(label="Speed (weeks per second)", value=speed, min=SPEEDS[0], max=SPEEDS[1])
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=reset)
+        solara.Button(label="❚❚" if playing.value else "▶", color="primary", disabled=not running,
+                      on_click=lambda: playing.set(not playing.value))
+        solara.Button(label="Step", color="primary", on_click=step, disabled=playing.value or not running)
+    if error.value:
+        solara.Error(label=error.value)
 
 
 @solara.component
@@ -259,9 +352,16 @@ def Page():
     first = solara.use_memo(
         lambda: DashboardModel(**{k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}), [])
     model = solara.use_reactive(first)
+    model_parameters = solara.use_reactive({})
     title = f"orgsim: {model.value.scenario.name}"
     solara.Title(title)
-    # no components: SolaraViz's view would put them under a lone tab named "Page 0"; Charts lays them out
-    SolaraViz(model, components=[], model_params=params, name=title, play_interval=PLAY_INTERVAL,
-              use_threads=True)
+    with solara.AppBar():
+        solara.AppBarTitle(title)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            PlayControls(model, model_parameters)
+        with solara.Card("Model Parameters"):
+            ModelCreator(model, params, model_parameters=model_parameters)
+        with solara.Card("Information"):
+            ShowSteps(model.value)
     Charts(model.value)

@@ -215,7 +215,7 @@ class NetworkChart:
             ax.set_axis_off()
             title = ax.set_title("", loc="left", fontsize=9)
             if color_by == "position":
-                cax = fig.add_axes((0.83, 0.12, 0.025, 0.66))
+                cax = fig.add_axes((0.84, 0.06, 0.025, 0.5))  # below the legend of roles
                 cb = fig.colorbar(dots[0], cax=cax, extend="both")
                 cb.set_label("political position (0 to 1)", fontsize=7)
                 line = cax.axhline(0.5, color="black", lw=1.5)
