@@ -52,7 +52,7 @@ from orgsim.outputs.plots import COLOR_BY  # noqa: E402
 from orgsim.outputs.plots.events import KEY_KINDS  # noqa: E402
 from orgsim.outputs.plots.network import snapshot  # noqa: E402
 from orgsim.outputs.plots.style import OKABE_ITO  # noqa: E402
-from orgsim.outputs.report import fmt_detail  # noqa: E402
+from orgsim.outputs.report import event_detail  # noqa: E402
 
 KEEP = "(scenario)"  # a select left at this value keeps the scenario's own setting
 # sidebar control -> (dotted scenario key, label, choices)
@@ -158,11 +158,10 @@ class DashboardModel(OrgModel):
             self.latest = {c: float(probe.data[c][0]) for c in SERIES}
         self.datacollector.collect(self)
         for week, kind, _agent, detail in self.events[self._seen:]:
-            detail = "" if detail is None else str(detail)
-            if kind == "voiced" and detail.startswith("critique"):
+            if kind == "voiced" and isinstance(detail, dict) and detail.get("reason") == "critique":
                 kind = "critique"
             if kind in KEY_KINDS:
-                self.key_events.append((int(week), kind, detail))
+                self.key_events.append((int(week), kind, event_detail(detail)))
         self._seen = len(self.events)
 
     def step(self) -> None:
@@ -255,7 +254,7 @@ def EventsView(model):
         return
     head = "date" if f.start_date else "week"
     rows = "".join(f"<tr><td>{f.when(w) if f.start_date else w}</td><td>{html.escape(k.replace('_', ' '))}</td>"
-                   f"<td>{html.escape(fmt_detail(d)[:70])}</td></tr>" for w, k, d in f.key_events[-8:])
+                   f"<td>{html.escape(d[:70])}</td></tr>" for w, k, d in f.key_events[-8:])
     solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr><th>{head}</th><th>event</th><th>detail</th></tr></thead>"
                 f"<tbody>{rows}</tbody>", style="text-align:left; font-size:0.9em; border-spacing:12px 2px")
 

@@ -99,6 +99,27 @@ def fmt_detail(text: str) -> str:
     return "".join(out).strip()
 
 
+PLAIN = ("label", "reason", "result")  # detail columns shown as text, without their name
+
+
+def event_detail(detail) -> str:
+    """An event's details as a short text: ``{"support": 0.99, "passed": True}`` (a model's event,
+    or a row of events.csv's detail columns) as "support 99%, passed yes"; the one ``detail`` text of
+    older run folders (``k=v`` pairs) as well."""
+    if detail is None or (isinstance(detail, float) and math.isnan(detail)):
+        return ""
+    if isinstance(detail, str):
+        return fmt_detail(detail)
+    parts = []
+    for key, value in dict(detail).items():
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if isinstance(value, str) and value in ("True", "False"):  # read back from events.csv
+            value = value == "True"
+        parts.append(str(value) if key in PLAIN else f"{key.replace('_', ' ')} {fmt(value, key)}")
+    return ", ".join(parts)
+
+
 def embed(path: Path, alt: str) -> dict:
     """An image as a data: URI, so the page needs no file beside it."""
     path = Path(path)
@@ -207,9 +228,13 @@ def summarise_events(events: pd.DataFrame, rare_max: int = RARE_MAX) -> dict:
         if counts[kind] > rare_max:
             out["frequent"].append(kind.replace("_", " "))
     rare = ev[ev["kind"].map(counts) <= rare_max].head(MAX_EVENT_ROWS)
+    from orgsim.model.observe import EVENT_COLUMNS
+
+    columns = [c for c in EVENT_COLUMNS if c in rare.columns]
     for _, r in rare.iterrows():
         cells = [str(r["date"])] if "date" in ev.columns else []
-        out["rare"].append((*cells, int(r["week"]), r["kind"].replace("_", " "), fmt_detail(r["detail"])))
+        detail = {c: r[c] for c in columns} if columns else r.get("detail", "")
+        out["rare"].append((*cells, int(r["week"]), r["kind"].replace("_", " "), event_detail(detail)))
     return out
 
 
