@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from orgsim.errors import OrgsimError
+from orgsim.runs.safety import exit_status, set_parent_death_signal
 
 HOST = "127.0.0.1"
 
@@ -98,13 +100,17 @@ def serve(scenario: str | None = None, port: int = 8765) -> int:
         raise OrgsimError(f"--port {port}: give a port between 1 and 65535")
     chosen = resolve_scenario(scenario)
     print(f"orgsim dashboard on http://{HOST}:{port}/ (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(server_command(port), env=server_env(chosen))
+    # The server dies with this process, even when it is SIGKILLed (Linux parent-death signal);
+    # SIGTERM and SIGHUP stop it as Ctrl-C does (orgsim.cli), and the port is free again.
+    proc = subprocess.Popen(server_command(port), env=server_env(chosen),
+                            preexec_fn=lambda: set_parent_death_signal(signal.SIGTERM))
     try:
         return proc.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        return 130
+            proc.wait()
+        return exit_status(exc)

@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from orgsim.errors import OrgsimError
+from orgsim.runs import safety
 
 
 def decorate_run(folder: Path, result, charts: bool = True) -> Path:
@@ -101,16 +104,45 @@ def set_outputs(root: Path, name: str, folders: list[Path], summary: dict[str, A
     return written
 
 
+COMPARE_FILE_RE = re.compile(r"\A(?:outcomes\.csv|(?:compare|outcomes)\.(?:png|svg)|report\.html|orgsim\.json"
+                             r"|\.(?:outcomes\.csv|report\.html|orgsim\.json)\.tmp-\d{1,10})\Z")
+
+
+def compare_owned(name: str, path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and bool(COMPARE_FILE_RE.match(name))
+
+
+def check_compare_out(out: Path) -> None:
+    """Pre-flight for a comparison's folder (before any seed is run): absent, empty, or an orgsim
+    comparison folder holding only its own files (rewritten in place); anything else is refused."""
+    out = Path(out)
+    safety.check_own_folder(out, "compare", compare_owned, what="a comparison")
+    if out.is_dir() and any(out.iterdir()):
+        marker = safety.read_marker(out)
+        if marker is None or marker.get("orgsim") != "compare":
+            raise OrgsimError(f"{out}: not an orgsim comparison folder (no {safety.MARKER}); a comparison "
+                              "replaces only a folder orgsim wrote: choose another --out")
+
+
 def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]], charts: bool = True,
                     fmt: str = "png") -> list[Path]:
     """outcomes.csv, compare.<fmt> (bands, one colour per set), outcomes.<fmt> and report.html."""
     labels = [label for label, _, _ in sets]
     if len(set(labels)) != len(labels):
         raise OrgsimError(f"two sets have the same label ({', '.join(labels)}); give distinct --labels")
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    check_compare_out(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise safety.write_error(out, exc) from None
+    if safety.read_marker(out) is None:  # marked first: a comparison killed half-way can be redone
+        _write_text(out / safety.MARKER, safety.marker_text("compare"))
     pairs = [(label, summary) for label, _, summary in sets]
     csv = out / "outcomes.csv"
-    shares_table(pairs).to_csv(csv, index=False, float_format="%.6f", lineterminator="\n")
+    tmp = out / f".outcomes.csv.tmp-{os.getpid()}"
+    shares_table(pairs).to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
+    os.replace(tmp, csv)
     written = [csv]
     title = " vs ".join(labels)
     if len(title) > 90:
@@ -130,6 +162,12 @@ def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]
     written.append(_report(out, title, pairs, [p for p in written if p.suffix != ".csv"], files=["outcomes.csv"],
                            runs=[f for _, folders, _ in sets for f in folders]))
     return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _report(folder: Path, title: str, pairs, images: list[Path], files: list[str], runs: list[Path]) -> Path:
