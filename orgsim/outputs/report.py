@@ -42,7 +42,7 @@ SUMMARY_ROWS = (
     ("final_hidden_dissent", "hidden dissent at end"), ("final_mean_trust", "mean trust at end"),
     ("final_old_leadership_share", "old leaders' share of seats at end"),
 )
-SHARES = ("share", "support", "approval")  # fractions shown as percentages
+SHARES = ("share", "support", "approval", "old_share_before", "old_share_after")  # fractions shown as percentages
 MIME = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
