@@ -92,8 +92,11 @@ def set_outputs(root: Path, name: str, folders: list[Path], summary: dict[str, A
         from orgsim.outputs.plots.replicates import bands_figure, replicates_title
         from orgsim.outputs.plots.style import save
 
+        from orgsim.outputs.plots.history import history_of
+
         long = _long([(name, folders)])
-        written.append(save(bands_figure(long, replicates_title(long)), root / f"replicates.{fmt}"))
+        history = history_of(folders[0]) if folders else None  # the scenario's observations and events
+        written.append(save(bands_figure(long, replicates_title(long), history=history), root / f"replicates.{fmt}"))
         written.append(save(outcome_shares_figure([(name, summary)], title=f"{name}: outcomes of "
                                                   f"{summary['runs']} runs"), root / f"outcomes.{fmt}"))
     written.append(_report(root, f"{name}: {summary['runs']} replicates", [(name, summary)], written,
@@ -149,8 +152,12 @@ def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]
         from orgsim.outputs.plots.replicates import bands_figure
         from orgsim.outputs.plots.style import save
 
+        from orgsim.outputs.plots.history import history_of
+
         long = _long([(label, folders) for label, folders, _ in sets])
-        written.append(save(bands_figure(long, title), out / f"compare.{fmt}"))
+        # the first set's scenario says what is known (a counterfactual shares the case's history)
+        history = history_of(sets[0][1][0]) if sets and sets[0][1] else None
+        written.append(save(bands_figure(long, title, history=history), out / f"compare.{fmt}"))
         written.append(save(outcome_shares_figure(pairs, title=f"Outcomes: {title}"), out / f"outcomes.{fmt}"))
     written.append(_report(out, title, pairs, [p for p in written if p.suffix != ".csv"], files=["outcomes.csv"],
                            runs=[f for _, folders, _ in sets for f in folders]))
@@ -166,7 +173,7 @@ def _write_text(path: Path, text: str) -> None:
 def _report(folder: Path, title: str, pairs, images: list[Path], files: list[str], runs: list[Path]) -> Path:
     import os
 
-    from orgsim.outputs.report import _e, _img, _page, _table, _write
+    from orgsim.outputs.report import _write, embed, render
 
     rows = []
     for label, s in pairs:
@@ -179,18 +186,9 @@ def _report(folder: Path, title: str, pairs, images: list[Path], files: list[str
         ag = s.get("annual_growth") or {}
         row["growth per year, median"] = f"{100 * ag['q50']:+.1f} %" if ag else ""
         rows.append(row)
-    links = ", ".join(f"<a href=\"{_e(f)}\">{_e(f)}</a>" for f in files)
-    run_links = ", ".join(f"<a href=\"{_e(os.path.relpath(p / 'report.html', folder))}\">{_e(p.parent.name + '/' + p.name)}</a>"
-                          for p in runs[:60]) + (" …" if len(runs) > 60 else "")
-    body = [
-        "<p>Outcome shares over seeded replicates, with 95 % Wilson score intervals on each proportion "
-        "(Jeffreys intervals in the files); the final membership's median and 5–95 % range; the median "
-        "annualised rate of change of membership.</p>",
-        _table(pd.DataFrame(rows)),
-        f"<p class=\"note\">Files: {links}.</p>",
-    ]
-    if images:
-        body.append("<h2>Charts</h2>")
-        body += [_img(folder, p, p.stem) for p in images]
-    body.append(f"<h2>Runs</h2><p class=\"note\">{run_links}</p>")
-    return _write(folder / "report.html", _page(title, body))
+    table = pd.DataFrame(rows).fillna("")
+    runs_shown = [(os.path.relpath(p / "report.html", folder), p.parent.name + "/" + p.name) for p in runs[:60]]
+    page = render("sets.html.j2", title=title, columns=list(table.columns),
+                  rows=[[str(v) for v in r] for r in table.itertuples(index=False)], numeric=[1],
+                  files=files, images=[embed(p, p.stem) for p in images], runs=runs_shown, more=len(runs) > 60)
+    return _write(folder / "report.html", page)
