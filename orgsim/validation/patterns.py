@@ -147,13 +147,29 @@ def measure_convention(rep: Replicate, label: str = "2019") -> dict[str, float]:
 
 
 def measure_revelation(rep: Replicate, label: str = "2013 handling", weeks: int = 8) -> dict[str, Any]:
-    """ISO-4/5: share of members gone within ``weeks`` of a revelation; dissolution vote."""
+    """ISO-4/5: share of members who left within ``weeks`` of a revelation (by resignation,
+    expulsion, split or disaffiliation: a dissolution within the window counts the members who
+    were still there to vote, not as a loss); the dissolution vote."""
     w = event_week(rep.scenario, "scandal", label)
     before = members_at(rep, w - 1)
-    after = members_at(rep, w + weeks)
+    ts = rep.timeseries
+    after = int(ts["members"].iloc[min(w + weeks, len(ts) - 1)]) if len(ts) > w else members_at(rep, w + weeks)
     out = {"members_before": before, "loss": float(1 - after / before) if before else 1.0}
     out.update(dissolution(rep))
     return out
+
+
+def measure_crisis_timeline(rep: Replicate, label: str = "2013 handling") -> dict[str, Any]:
+    """ISO-6: weeks from a revelation to the first dissolution motion and vote after it, and the
+    dissolution votes held before it."""
+    w = event_week(rep.scenario, "scandal", label)
+    ev = rep.events
+    motions = ev[(ev["kind"] == "motion") & (ev["week"] >= w)]["week"]
+    votes = ev[ev["kind"] == "dissolution_vote"]["week"]
+    after = votes[votes >= w]
+    return {"motion_after": int(motions.iloc[0]) - w if len(motions) else None,
+            "vote_after": int(after.iloc[0]) - w if len(after) else None,
+            "votes_before_revelation": int((votes < w).sum())}
 
 
 # --------------------------------------------------------------------------- SEP

@@ -61,10 +61,7 @@ def efficacy(model: "OrgModel") -> np.ndarray:
     eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
     if factions.legal(model):
         f_eff = model.params.factions.efficacy
-        if model.in_preconvention and model.factions:
-            eff[:] = np.maximum(eff, f_eff)
-        else:
-            eff[s.faction != NO_FACTION] = f_eff
+        eff[s.faction != NO_FACTION] = f_eff
     return eff
 
 
