@@ -53,7 +53,7 @@ from orgsim.experiments.plan import SweepPlan
 from orgsim.experiments.sensitivity import SensitivitySpec, analyse, build_plan
 from orgsim.experiments.sweep import run_sweep
 from orgsim.experiments.sweepfile import Keep
-from orgsim.model.scenario import Parameters, apply_overrides, read_toml, validate
+from orgsim.model.scenario import Parameters, apply_overrides, read_toml, resolve_paths, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 VERDICTS = ("dissolves", "splits", "survives", "declines", "grows", "stagnates")
@@ -204,7 +204,7 @@ def find_cases(names: list[str] | None = None) -> list[Path]:
 
 def case_base(path: Path, quick: bool) -> dict:
     """The raw scenario of a case (validated); ``quick`` shortens the horizon to QUICK_WEEKS."""
-    data = read_toml(path)
+    data = resolve_paths(read_toml(path), path)
     if quick:
         data = apply_overrides(data, {"weeks": QUICK_WEEKS}, source=f"{path}: --quick")
     validate(data, str(path))
