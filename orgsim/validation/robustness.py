@@ -240,7 +240,7 @@ def majority(verdicts: pd.Series) -> tuple[str, float, bool]:
 def run_study(cases: list[Path], out: Path, *, workers: int | None = 2, replicates: int = 10,
               morris_replicates: int = 1, trajectories: int = 10, levels: int = 4, top: int = 15,
               budget_minutes: float = 35.0, quick: bool = False, only: list[str] | None = None,
-              force: bool = False, log=print) -> dict[str, Any]:
+              force: bool = False, on_case=None, log=print) -> dict[str, Any]:
     t_start = time.perf_counter()
     work = out / "work"
     bases = {p.stem: case_base(p, quick) for p in cases}
@@ -301,9 +301,16 @@ def run_study(cases: list[Path], out: Path, *, workers: int | None = 2, replicat
     ranking = (mu / scale).fillna(0).mean(axis=1).rename("pooled").sort_values(ascending=False, kind="stable")
     chosen = list(ranking.index[:top])
 
-    # 3. verdicts at x0.8 and x1.2
+    # 3. verdicts at x0.8 and x1.2 (``on_case(study)`` after each case: partial results can be written)
+    ref = {name: majority(defaults[defaults["case"] == name]["verdict"]) for name in bases}
+    settings = {"workers": workers, "replicates": replicates, "morris_replicates": morris_replicates,
+                "levels": levels, "top": top, "quick": quick, "budget_minutes": budget_minutes,
+                "cases": {n: str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
+                          for n, p in zip(bases, cases)}}
     t0 = time.perf_counter()
-    vrows = []
+    vrows: list[dict] = []
+    done: list[str] = []
+    study: dict[str, Any] = {}
     for name, base in bases.items():
         params = per_case_params[name]
         points, labels = [], []
@@ -317,30 +324,20 @@ def run_study(cases: list[Path], out: Path, *, workers: int | None = 2, replicat
         runs = _sweep(plan, work / name / "verdicts", workers, log, force)
         for i, (key, f, value, same) in enumerate(labels):
             sub = runs[runs["point"] == i]
+            maj, share, tie = majority(sub["verdict"])
+            flip = not (set(maj.split(" = ")) & set(ref[name][0].split(" = ")))
             vrows.append({"case": name, "parameter": key, "factor": f, "value": value, "void": same,
-                          "verdicts": ",".join(sub["verdict"]), "headline_mean": sub["headline"].mean()})
-    verdict_seconds = time.perf_counter() - t0
-    verdicts = pd.DataFrame(vrows)
-    ref = {}
-    for name in bases:
-        sub = defaults[defaults["case"] == name]
-        ref[name] = majority(sub["verdict"])
-    cells = []
-    for row in verdicts.itertuples():
-        v = row.verdicts.split(",")
-        maj, share, tie = majority(pd.Series(v))
-        dmaj = ref[row.case][0]
-        flip = not (set(maj.split(" = ")) & set(dmaj.split(" = ")))
-        cells.append({"majority": maj, "share": share, "tie": tie, "flip": flip})
-    verdicts = pd.concat([verdicts, pd.DataFrame(cells)], axis=1)
-    timings = {"defaults": default_seconds, "morris": morris_seconds, "verdicts": verdict_seconds,
-               "total": time.perf_counter() - t_start}
-    return {"defaults": defaults, "reference": ref, "morris": morris, "ranking": ranking, "chosen": chosen,
-            "verdicts": verdicts, "bounds": bounds, "budget": budget, "timings": timings,
-            "settings": {"workers": workers, "replicates": replicates, "morris_replicates": morris_replicates,
-                         "levels": levels, "top": top, "quick": quick, "budget_minutes": budget_minutes,
-                         "cases": {n: str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
-                                   for n, p in zip(bases, cases)}}}
+                          "verdicts": ",".join(sub["verdict"]), "headline_mean": sub["headline"].mean(),
+                          "majority": maj, "share": share, "tie": tie, "flip": flip})
+        done.append(name)
+        timings = {"defaults": default_seconds, "morris": morris_seconds, "verdicts": time.perf_counter() - t0,
+                   "total": time.perf_counter() - t_start}
+        study = {"defaults": defaults, "reference": ref, "morris": morris, "ranking": ranking, "chosen": chosen,
+                 "verdicts": pd.DataFrame(vrows), "verdict_cases": list(done), "partial": len(done) < len(bases),
+                 "bounds": bounds, "budget": budget, "timings": timings, "settings": settings}
+        if on_case is not None:
+            on_case(study)
+    return study
 
 
 # --------------------------------------------------------------------------- writing
@@ -379,7 +376,7 @@ def _cell(row) -> str:
 
 def render(study: dict, command: str) -> str:
     s, b, t = study["settings"], study["budget"], study["timings"]
-    cases = list(study["reference"])
+    cases = study["verdict_cases"]
     v = study["verdicts"]
     flips = v[v["flip"]]
     lines = ["# Robustness of the cases' verdicts", "",
@@ -387,6 +384,8 @@ def render(study: dict, command: str) -> str:
              "do not edit by hand. The method is in the docstring of `orgsim/validation/robustness.py`.", "",
              "Question (issue 11): does any case's headline verdict flip its majority under a single ±20 % "
              "change of one behavioural parameter?", "",
+             *([f"**PARTIAL**: verdicts for {len(cases)} of {len(study['reference'])} cases so far "
+                "(the command resumes where it stopped).", ""] if study["partial"] else []),
              "## Summary", "",
              f"- **{len(flips)} flip(s)** of the default's majority verdict in {len(v)} cells "
              f"({len(cases)} cases x {len(study['chosen'])} parameters x {len(FACTORS)} factors, "
@@ -404,8 +403,11 @@ def render(study: dict, command: str) -> str:
               "(wall, measured on the defaults).",
               f"- Morris: {b['trajectories']} trajectories x (D + 1) points x {s['morris_replicates']} replicate(s), "
               f"{s['levels']} levels" + (
-                  f" — reduced from {b['trajectories_asked']} to fit the {s['budget_minutes']:.0f}-minute budget "
-                  f"(estimated {b['estimated_minutes']:.0f} min; {b['trajectories_fitting']} would have fitted)"
+                  f" — reduced from {b['trajectories_asked']} to fit the {s['budget_minutes']:.0f}-minute budget"
+                  + (f" ({b['trajectories_fitting']} fitted)" if b["trajectories_fitting"] >= 2 else
+                     f"; even the minimum of 2 does not fit: the {b['verdict_runs']} verdict runs alone take "
+                     f"~{b['verdict_runs'] * b['seconds_per_run'] / 60:.0f} min at the measured rate")
+                  + f"; estimated {b['estimated_minutes']:.0f} min in all"
                   if b["trajectories"] < b["trajectories_asked"] else "") + ".", ""]
     lines += ["## Verdicts", "",
               "A run's verdict (`verdict()`), in order of precedence: **dissolves** (voted to dissolve, or no "
@@ -417,7 +419,7 @@ def render(study: dict, command: str) -> str:
               "\"(= default)\" marks a factor that rounding or the schema's bounds leave at the default.", "",
               "| case | default verdict | mean headline (annual change) |", "| --- | --- | ---: |"]
     dft = study["defaults"]
-    for name in cases:
+    for name in study["reference"]:
         maj, share, _ = study["reference"][name]
         lines.append(f"| {name} | {maj} {share:.0%} | {dft[dft['case'] == name]['headline'].mean():+.1%} |")
     lines += ["", "| parameter | pooled mu* | " + " | ".join(f"{c} x0.8 | {c} x1.2" for c in cases) + " |",
@@ -434,14 +436,14 @@ def render(study: dict, command: str) -> str:
               "(a dissolution counts as -100 %). Bounds: ×0.8 to ×1.2 of each default, whole numbers rounded, "
               "clipped to the schema's bounds. Pooled mu* = each case's mu* divided by its largest, averaged over "
               "the cases. The 25 most influential:", "",
-              "| parameter | pooled | " + " | ".join(f"mu* {c}" for c in cases) + " |",
-              "| --- | ---: | " + " | ".join("---:" for _ in cases) + " |"]
+              "| parameter | pooled | " + " | ".join(f"mu* {c}" for c in study["reference"]) + " |",
+              "| --- | ---: | " + " | ".join("---:" for _ in study["reference"]) + " |"]
     m = study["morris"]
     mu = m[m["statistic"] == "mu_star"].pivot(index="parameter", columns="case", values="value")
     for key in study["ranking"].index[:25]:
         lines.append(f"| `{key.removeprefix('parameters.')}` | {study['ranking'][key]:.3f} | "
                      + " | ".join(f"{mu.loc[key, c]:.4f}" if c in mu.columns and key in mu.index
-                                  and not pd.isna(mu.loc[key, c]) else "—" for c in cases) + " |")
+                                  and not pd.isna(mu.loc[key, c]) else "—" for c in study["reference"]) + " |")
     void = sorted({k for _, vd in study["bounds"].values() for k in vd})
     if void:
         lines += ["", "Left out of the screening (±20 % leaves one value after rounding or clipping): "
@@ -470,20 +472,23 @@ def main(argv: list[str] | None = None) -> int:
     cases = find_cases(a.cases or (list(QUICK_CASES) if a.quick else None))
     if a.quick and not a.cases:
         cases = cases[:2]
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["python -m orgsim.validation.robustness", *given])
+
+    def write(study: dict) -> None:
+        write_tables(study, out)
+        doc.parent.mkdir(parents=True, exist_ok=True)
+        doc.write_text(render(study, command))
+        print(f"wrote {doc} and the tables in {out}" + (" (partial)" if study["partial"] else ""), flush=True)
+
     try:
-        study = run_study(cases, out, workers=a.workers, replicates=a.replicates or (2 if a.quick else 10),
-                          morris_replicates=a.morris_replicates, trajectories=2 if a.quick else a.trajectories,
-                          top=a.top or (3 if a.quick else 15), budget_minutes=a.budget_minutes, quick=a.quick,
-                          only=list(QUICK_PARAMETERS) if a.quick else None, force=a.force)
+        run_study(cases, out, workers=a.workers, replicates=a.replicates or (2 if a.quick else 10),
+                  morris_replicates=a.morris_replicates, trajectories=2 if a.quick else a.trajectories,
+                  top=a.top or (3 if a.quick else 15), budget_minutes=a.budget_minutes, quick=a.quick,
+                  only=list(QUICK_PARAMETERS) if a.quick else None, force=a.force, on_case=write)
     except OrgsimError as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2
-    write_tables(study, out)
-    command = "python -m orgsim.validation.robustness" + (" " + " ".join(argv if argv is not None else sys.argv[1:])
-                                                          if (argv if argv is not None else sys.argv[1:]) else "")
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(render(study, command))
-    print(f"wrote {doc} and the tables in {out}")
     return 0
 
 
