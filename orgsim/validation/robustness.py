@@ -203,10 +203,14 @@ def find_cases(names: list[str] | None = None) -> list[Path]:
 
 
 def case_base(path: Path, quick: bool) -> dict:
-    """The raw scenario of a case (validated); ``quick`` shortens the horizon to QUICK_WEEKS."""
+    """The raw scenario of a case (validated); ``quick`` shortens the horizon to QUICK_WEEKS and
+    drops the events that would fall after it."""
     data = resolve_paths(read_toml(path), path)
     if quick:
-        data = apply_overrides(data, {"weeks": QUICK_WEEKS}, source=f"{path}: --quick")
+        full = validate(data, str(path))
+        data = apply_overrides(data, {"weeks": min(QUICK_WEEKS, full.weeks)}, source=f"{path}: --quick")
+        data["events"] = [raw for raw, ev in zip(data.get("events", []), full.events)
+                          if full.event_week(ev) < QUICK_WEEKS]
     validate(data, str(path))
     return data
 
