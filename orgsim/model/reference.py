@@ -11,8 +11,9 @@ import typing
 
 from pydantic import BaseModel
 
-from orgsim.model.scenario import (ClimateEvent, ConventionEvent, CritiqueEvent, Environment, Network, Organisation,
-                             Parameters, Proposal, ReformEvent, Regime, ScandalEvent, Scenario)
+from orgsim.model.scenario import (ClimateEvent, ConventionEvent, CritiqueEvent, Environment, EventCountPattern, Network,
+                                   Observation, Organisation, OutcomePattern, Parameters, Proposal, ReformEvent, Regime,
+                                   ScandalEvent, Scenario, SplitSizePattern, VoteSharePattern)
 
 HEADER = """# Scenario reference
 
@@ -97,6 +98,16 @@ def render() -> str:
     out += ["### Convention agenda items (`agenda = [{ changes = {...}, label = \"...\" }]`)", "",
             table(Proposal, ""), "",
             "`changes` (of a proposal or a reform) takes any of the `[regime]` keys above.", ""]
+    out += ["## [[observations]]", "",
+            f"Declared in {declared_in(Observation)}. Observed data never affect the simulation; calibration, validation "
+            "and charts read them. A dated value of a time-series column: exactly one of `week` or `date`, within the horizon.",
+            "", table(Observation, ""), ""]
+    out += ["## [[patterns]]", "",
+            f"Declared in {declared_in(OutcomePattern)}. Qualitative patterns, never read by the model. `by` and `after` "
+            "take a week or a date (needs `start_date`), within the horizon; a band gives `min`, `max` or both.", ""]
+    for model in (OutcomePattern, VoteSharePattern, SplitSizePattern, EventCountPattern):
+        kind = typing.get_args(model.model_fields["kind"].annotation)[0]
+        out += [f"### kind = \"{kind}\"", "", table(model, ""), ""]
     return "\n".join(out)
 
 

@@ -43,10 +43,15 @@ from orgsim.model.mechanisms.regime import ReformEvent, Regime, RegimeChanges
 from orgsim.model.mechanisms.scandal import ScandalEvent, ScandalParams
 from orgsim.model.mechanisms.voice import VoiceParams
 from orgsim.model.network import NetworkFileError, read_network_file
+from orgsim.model.observations import (EventCountPattern, Observation, OutcomePattern, Pattern, SplitSizePattern,
+                                       VoteSharePattern)
+from orgsim.model.observations import PATTERN_KINDS
+from orgsim.model.observations import check as check_observations
 from orgsim.model.schema import Prob, Strict
 
 __all__ = [  # the whole schema, assembled (declared here or in the modules above)
-    "ClimateEvent", "ConventionEvent", "ConventionParams", "CritiqueEvent", "DisciplineParams", "DissolutionParams",
+    "ClimateEvent", "ConventionEvent", "EventCountPattern", "Observation", "OutcomePattern", "Pattern",
+    "SplitSizePattern", "VoteSharePattern", "ConventionParams", "CritiqueEvent", "DisciplineParams", "DissolutionParams",
     "Environment", "Event", "EventBase", "ExitParams", "FactionParams", "GrievanceParams", "InfluenceParams",
     "InformationParams", "Network", "Organisation", "Parameters", "Prob", "Proposal", "RecruitmentParams",
     "ReformEvent", "Regime", "RegimeChanges", "ScandalEvent", "ScandalParams", "Scenario", "Strict", "VoiceParams",
@@ -154,6 +159,11 @@ class Scenario(Strict):
     network: Network = Field(default_factory=Network)
     parameters: Parameters = Field(default_factory=Parameters)
     events: list[Event] = Field(default_factory=list, description="Scheduled events: convention, reform, scandal, critique, climate.")
+    observations: list[Observation] = Field(
+        default_factory=list, description="Observed values of time-series columns (never read by the model).")
+    patterns: list[Pattern] = Field(
+        default_factory=list, description="Observed qualitative patterns: outcome, vote_share, split_size, event_count "
+                                          "(never read by the model).")
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -167,6 +177,7 @@ class Scenario(Strict):
             w = self.event_week(ev)
             if w < 0 or w >= self.weeks:
                 raise ValueError(f"events[{i}] falls at week {w}, outside the horizon 0..{self.weeks - 1}")
+        check_observations(self)
         if self.network.file is not None:
             self._apply_network_file()
         return self
@@ -217,8 +228,8 @@ class Scenario(Strict):
 
 # --------------------------------------------------------------------------- loading and errors
 def _event_tag(loc: tuple, i: int) -> bool:
-    """pydantic's discriminator tag after an event's index adds nothing for the reader."""
-    return i > 0 and isinstance(loc[i - 1], int) and loc[i] in EVENT_KINDS
+    """pydantic's discriminator tag after an event's (or pattern's) index adds nothing for the reader."""
+    return i > 0 and isinstance(loc[i - 1], int) and loc[i] in EVENT_KINDS + PATTERN_KINDS
 
 
 def _loc(loc: tuple, is_tag) -> str:
@@ -248,7 +259,8 @@ def format_validation_error(source: str, err: ValidationError, *, docs: str = "d
         elif e["type"] == "missing":
             msg = "required key is missing"
         elif e["type"] == "union_tag_invalid":
-            msg = f"unknown kind; allowed: {', '.join(kinds)}"
+            allowed = PATTERN_KINDS if "patterns" in e["loc"] else kinds
+            msg = f"unknown kind; allowed: {', '.join(allowed)}"
         if not e["loc"]:
             lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
             continue
@@ -327,12 +339,29 @@ def validate(data: dict, source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario file."""
-    path = Path(path)
+    """Read, override and validate a scenario file, given by its path or its name (``iso_2019``,
+    see :mod:`orgsim.model.catalogue`)."""
+    from orgsim.model.catalogue import find_scenario
+
+    path = find_scenario(path)
     data = read_toml(path)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate(resolve_paths(data, path), str(path))
+
+
+def scenario_from(scenario: "Scenario | str | Path | None" = None, params: dict[str, Any] | None = None) -> Scenario:
+    """A scenario from a Scenario, a name or a path (None: every default, named "default"), with
+    keyword parameters by dotted key applied (``regime__voting`` is ``regime.voting``)."""
+    overrides = {k.replace("__", "."): v for k, v in (params or {}).items()}
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return validate(apply_overrides(scenario.model_dump(mode="python", exclude_none=True), overrides),
+                        f"scenario {scenario.name}")
+    if scenario is None:
+        return validate(apply_overrides({"name": "default"}, overrides), "keyword parameters")
+    return load_scenario(scenario, overrides)
 
 
 def to_toml_data(scenario: Scenario) -> dict:
@@ -343,6 +372,9 @@ def to_toml_data(scenario: Scenario) -> dict:
     # which reforms may change during the run.
     if scenario.regime.first_convention is None:
         data["regime"]["first_convention"] = scenario.regime.convention_interval
+    for key in ("observations", "patterns"):  # absent when empty: resolved files of scenarios without stay as they were
+        if not data[key]:
+            del data[key]
     for ev in data["events"]:
         for k, v in list(ev.items()):
             if isinstance(v, float) and math.isnan(v):

@@ -60,7 +60,7 @@ def step(model: "OrgModel") -> None:
     if model.motion_vote_week is None:
         if support >= prm.motion_share and support > model.failed_support:
             model.motion_vote_week = model.week + prm.debate_weeks
-            model.log("motion", None, f"dissolve: tabled, support={support:.3f} vote_week={model.motion_vote_week}")
+            model.log("motion", None, support=round(support, 3), vote_week=model.motion_vote_week)
         return
     if model.week < model.motion_vote_week:
         return
@@ -69,7 +69,8 @@ def step(model: "OrgModel") -> None:
     yes, total = int((voters & want).sum()), int(voters.sum())
     share = yes / total if total else 0.0
     passed = share > prm.majority
-    model.log("dissolution_vote", None, f"yes={yes} no={total - yes} share={share:.3f} passed={passed}")
+    model.log("dissolution_vote", None, yes=int(yes), no=int(total - yes), share=round(float(share), 3),
+              passed=bool(passed))
     model.dissolution_votes.append({"week": model.week, "yes": yes, "no": total - yes, "share": share})
     if passed:
         model.dissolve()

@@ -54,14 +54,22 @@ COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:
-    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and,
-    before a convention with an organised opposition, the hope that the convention can change
-    things, for every member (voice instead of exit, Hirschman 1970)."""
+    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and, in
+    the pre-convention period, everyone's hope that the convention can change things, in
+    proportion to the organised opposition (the share of engaged members in factions, full hope
+    at half of them)."""
     s = model.state
     eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
     if factions.legal(model):
         f_eff = model.params.factions.efficacy
-        eff[s.faction != NO_FACTION] = f_eff
+        in_faction = s.faction != NO_FACTION
+        eff[in_faction] = f_eff
+        if model.in_preconvention:
+            # a convention is coming: everyone's hope that it can change things grows with the
+            # strength of the organised opposition (voice instead of exit, Hirschman 1970)
+            e = model.engaged
+            organised = np.count_nonzero(in_faction & e) / max(1, np.count_nonzero(e))
+            eff[:] = np.maximum(eff, f_eff * min(1.0, 2.0 * organised))
     return eff
 
 
@@ -124,6 +132,6 @@ def _disaffiliate(model: "OrgModel") -> None:
         if model.rng.random() >= prm.disaffiliation_prob:
             continue
         rows = np.flatnonzero(s.member & (s.branch == b))
-        model.log("disaffiliated", None, f"branch={b} members={rows.size}")
+        model.log("disaffiliated", None, branch=int(b), members=int(rows.size))
         for row in rows:
-            model.agent_at[row].resign(f"branch {b} disaffiliated")
+            model.agent_at[row].resign(reason="branch disaffiliated", branch=int(b))

@@ -97,8 +97,8 @@ def reveal(model: "OrgModel", ev: ScandalEvent) -> None:
     if ev.cover_up or withheld:
         damage *= prm.cover_up_factor
 
-    model.log("scandal", None, f"severity={ev.severity} implicated={implicated.size} "
-              f"inquiry={model.regime.investigation} {ev.label}".strip())
+    model.log("scandal", None, severity=ev.severity, implicated=int(implicated.size),
+              inquiry=model.regime.investigation, label=ev.label)
     if ev.public:
         model.public_standing *= 1.0 - prm.reputation_hit * ev.severity
 
@@ -176,9 +176,9 @@ def _report(model: "OrgModel", news: News) -> None:
         agent = model.agent_at[row]
         if agent is not None and s.member[row] and s.role[row] == LEADER:
             change_role(model, agent, RANK_AND_FILE)
-            model.log("stood_down", agent, "implicated; independent inquiry reported")
+            model.log("stood_down", agent, reason="implicated; independent inquiry reported")
     lift = prm.credibility_independent * ex["caused"]
     s.discredit[:] = np.maximum(s.discredit - lift, 0.0)
     ex["caused"] -= lift
     ex["damage"] *= 1.0 - prm.credibility_independent  # what is still learnt does less harm
-    model.log("inquiry_report", None, f"{news.label}".strip())
+    model.log("inquiry_report", None, label=news.label)
