@@ -53,6 +53,7 @@ from orgsim.experiments.plan import SweepPlan
 from orgsim.experiments.sensitivity import SensitivitySpec, analyse, build_plan
 from orgsim.experiments.sweep import run_sweep
 from orgsim.experiments.sweepfile import Keep
+from orgsim.model.observe import annual_rate
 from orgsim.model.scenario import Parameters, apply_overrides, read_toml, resolve_paths, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,19 +70,12 @@ QUICK_WEEKS = 52
 
 
 # --------------------------------------------------------------------------- the verdict of a run
-def annual_rate(initial: int, final: int, weeks: int) -> float:
-    """Annualised change of membership over ``weeks``: (final / initial) ** (52 / weeks) - 1."""
-    if initial <= 0 or weeks <= 0:
-        return math.nan
-    return (max(final, 0) / initial) ** (52.0 / weeks) - 1.0
-
-
 def largest_split_share(events: pd.DataFrame, timeseries: pd.DataFrame, initial: int) -> float:
     """The largest split as a share of the members of the week before it (0 without splits)."""
     splits = events[events["kind"] == "split"]
     if splits.empty:
         return 0.0
-    sizes = splits["detail"].str.extract(r"size=(\d+)")[0].astype(float).to_numpy()
+    sizes = splits["size"].astype(float).to_numpy()
     members = timeseries["members"].to_numpy(float)
     before = np.array([members[w - 1] if w >= 1 else initial for w in splits["week"].to_numpy()])
     return float(np.max(sizes / np.maximum(before, 1.0)))
@@ -96,7 +90,8 @@ def verdict(initial: int, final: int, weeks: int, dissolved: bool, split_share: 
     * ``splits``: a split took at least 5 % of the members (of the week before it);
     * ``survives``: it ended below half its initial membership, yet exists (a collapse survived);
     * ``declines`` / ``grows``: membership changed by less than -3 % / more than +3 % a year,
-      annualised over the horizon, ``(final / initial) ** (52 / weeks) - 1``;
+      annualised over the horizon, ``(final / initial) ** (1 / years) - 1`` (years of 365.25 days,
+      :func:`orgsim.model.observe.annual_rate`);
     * ``stagnates``: otherwise.
     """
     if dissolved or final <= 0:

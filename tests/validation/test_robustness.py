@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import ROOT
+from orgsim.model.observe import WEEKS_PER_YEAR
 from orgsim.model.scenario import Parameters, load_scenario
 from orgsim.runs.run import simulate
 from orgsim.validation import robustness as rb
@@ -15,8 +16,9 @@ from orgsim.validation import robustness as rb
 
 def test_verdict_precedence_and_thresholds():
     weeks = 520
-    grow_edge = 1000 * (1 + rb.GROW_RATE) ** (weeks / 52)
-    decline_edge = 1000 * (1 + rb.DECLINE_RATE) ** (weeks / 52)
+    years = weeks / WEEKS_PER_YEAR
+    grow_edge = 1000 * (1 + rb.GROW_RATE) ** years
+    decline_edge = 1000 * (1 + rb.DECLINE_RATE) ** years
     assert rb.verdict(1000, int(grow_edge) + 1, weeks, False, 0.0) == "grows"
     assert rb.verdict(1000, int(grow_edge) - 1, weeks, False, 0.0) == "stagnates"
     assert rb.verdict(1000, int(decline_edge) + 1, weeks, False, 0.0) == "stagnates"
@@ -32,7 +34,7 @@ def test_verdict_precedence_and_thresholds():
 def test_split_share_is_taken_against_the_members_of_the_week_before():
     ts = pd.DataFrame({"week": range(4), "members": [100, 80, 40, 40]})
     events = pd.DataFrame({"week": [2, 3], "kind": ["split", "split"], "agent": [1, 2],
-                           "detail": ["faction=0 size=8", "faction=1 size=6"]})
+                           "faction": [0, 1], "size": [8, 6]})
     assert rb.largest_split_share(events, ts, 100) == pytest.approx(max(8 / 80, 6 / 40))
     assert rb.largest_split_share(events.iloc[:0], ts, 100) == 0.0
 
