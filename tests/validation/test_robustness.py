@@ -64,6 +64,8 @@ def test_quick_study_runs_through_the_sweep_engine(tmp_path):
     assert rb.main(["--quick", "--workers", "1", "--out", str(tmp_path), "--force"]) == 0
     assert time.perf_counter() - t0 < 60
     doc = (tmp_path / "robustness.md").read_text()
+    assert rb.main(["--quick", "--out", str(tmp_path), "--render"]) == 0  # the document again, from the tables
+    assert (tmp_path / "robustness.md").read_text() == doc
     verdicts = pd.read_csv(tmp_path / "verdicts.csv")
     defaults = pd.read_csv(tmp_path / "defaults.csv")
     assert len(verdicts) == len(cases) * len(rb.QUICK_PARAMETERS) * len(rb.FACTORS)
