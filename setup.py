@@ -18,7 +18,8 @@ class build_py_with_scenarios(build_py):
         super().run()
         src = HERE / "scenarios"
         dest = Path(self.build_lib) / "orgsim" / "scenarios"
-        for path in sorted(src.rglob("*.toml")):
+        # scenario files and the network files they may load (scenarios/networks/)
+        for path in sorted(p for p in src.rglob("*") if p.suffix in (".toml", ".graphml", ".csv", ".tsv")):
             target = dest / path.relative_to(src)
             self.mkpath(str(target.parent))
             self.copy_file(str(path), str(target))

@@ -91,13 +91,14 @@ def sweep(source: Any = None, *, parameters: dict[str, Any] | None = None, repli
             raise OrgsimError("sweep: fixed overrides go with a scenario and parameters=, not with a sweep file")
         plan = load_plan(source, replicates=replicates)
     else:
-        from orgsim.model.scenario import Scenario, read_toml, to_toml_data
+        from orgsim.model.scenario import Scenario, read_toml, resolve_paths, to_toml_data
         from orgsim.model.catalogue import find_scenario
 
         if isinstance(source, Scenario):
             base = to_toml_data(source)
         else:
-            base = read_toml(find_scenario(source if source is not None else "baseline"))
+            path = find_scenario(source if source is not None else "baseline")
+            base = resolve_paths(read_toml(path), path)  # a network file relative to the scenario file
         data = {"name": name, "base": base, "set": _overrides(params), "parameters": parameters,
                 "replicates": replicates or 10, "seed": seed, "keep": {"timeseries": timeseries}}
         study = parse_study(SweepFile, data, "orgsim.sweep()")

@@ -22,7 +22,7 @@ from orgsim.model.agents import Leader, Member, Organiser, Person
 from orgsim.model.mechanisms import (convention, critique, discipline, dissolution, exit, factions, grievance,
                                influence, information, recruitment, scandal, voice)
 from orgsim.model.mechanisms.regime import cross_weight
-from orgsim.model.network import assign_branches, build_network
+from orgsim.model.network import assign_branches, build_network, replace_member_ties
 from orgsim.model.observe import COLUMNS, COUNTS, Recorder
 from orgsim.model.scenario import Environment, Regime, Scenario, scenario_from
 from orgsim.model.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
@@ -116,7 +116,14 @@ class OrgModel(mesa.Model):
         self.n_seats = org.leaders
         self.next_pid = n
         s = self.state = State(n)
-        s.branch[:] = assign_branches(self.rng, n_members, n, org.branches, net.branch_size_sd)
+        loaded = self.scenario.network_file()  # None: the whole network is generated
+        if loaded is not None and loaded.branch is not None:
+            # members' branches from the file; the periphery spread over them in proportion
+            share = np.bincount(loaded.branch, minlength=org.branches) / n_members
+            s.branch[:n_members] = loaded.branch
+            s.branch[n_members:] = self.rng.choice(org.branches, size=n - n_members, p=share)
+        else:
+            s.branch[:] = assign_branches(self.rng, n_members, n, org.branches, net.branch_size_sd)
         self.branch_size = np.maximum(np.bincount(s.branch, minlength=org.branches), 1).astype(float)
         self.draw_traits(np.arange(n), around=self.initial_line)
         s.status[:n_members] = MEMBER
@@ -130,22 +137,35 @@ class OrgModel(mesa.Model):
 
         # staff: leaders and regional organisers, drawn from the members
         k_org = org.n_organisers
-        staff = self.rng.choice(n_members, size=org.leaders + k_org, replace=False)
-        leaders, organisers = staff[: org.leaders], staff[org.leaders:]
-        regions = np.array_split(self.rng.permutation(org.branches), max(k_org, 1))
+        if loaded is not None and loaded.role is not None:
+            leaders, organisers = np.flatnonzero(loaded.role == LEADER), np.flatnonzero(loaded.role == ORGANISER)
+            staff = np.concatenate([leaders, organisers])
+        else:
+            staff = self.rng.choice(n_members, size=org.leaders + k_org, replace=False)
+            leaders, organisers = staff[: org.leaders], staff[org.leaders:]
+        if loaded is not None and loaded.branch is not None:
+            regions = self._regions_around(organisers, k_org)
+        else:
+            regions = np.array_split(self.rng.permutation(org.branches), max(k_org, 1))
         self.region_of_branch = np.full(org.branches, -1)
         for k, region in enumerate(regions[:k_org]):
             self.region_of_branch[region] = k
-            # the organiser lives in one of the branches of his region
-            s.branch[organisers[k]] = region[0]
+            if loaded is None or loaded.branch is None:
+                # the organiser lives in one of the branches of his region
+                s.branch[organisers[k]] = region[0]
         self.organiser_rows = organisers.copy()
-        s.pos[leaders] = np.clip(self.rng.normal(self.initial_line, 0.03, leaders.size), 0, 1)
+        if loaded is not None and loaded.position is not None:
+            s.pos[:n_members] = loaded.position
+        else:
+            s.pos[leaders] = np.clip(self.rng.normal(self.initial_line, 0.03, leaders.size), 0, 1)
         s.trust[staff] = s.base_trust[staff] = np.clip(s.base_trust[staff] + 0.15, 0, 1)
         s.establishment[leaders] = True
         s.joined[staff] = -520
         s.identity[staff] = exit.socialised(self, s.identity[staff], 520)
         self.net = build_network(self.rng, s.branch, net.within_degree, net.cross_degree, organisers,
                                  [r for r in regions[:k_org]], leaders)
+        if loaded is not None:
+            self.net = replace_member_ties(self.net, s.branch, loaded)
         self._rebuild_adjacency()
 
         self.agent_at: list[Person | None] = [None] * n
@@ -154,6 +174,23 @@ class OrgModel(mesa.Model):
         role_class[leaders] = LEADER
         for row in range(n_members):
             {0: Member, ORGANISER: Organiser, LEADER: Leader}[int(role_class[row])](self, row)
+
+    def _regions_around(self, organisers: np.ndarray, k_org: int) -> list[np.ndarray]:
+        """Regions when the file places the organisers: each organiser's region holds his own
+        branch (unless an earlier organiser's does), the other branches are shared out at random."""
+        branches = self.scenario.organisation.branches
+        perm = self.rng.permutation(branches)
+        regions: list[list[int]] = [[] for _ in range(max(k_org, 1))]
+        claimed: set[int] = set()
+        for k, row in enumerate(organisers[:k_org]):
+            b = int(self.state.branch[row])
+            if b not in claimed:
+                regions[k].append(b)
+                claimed.add(b)
+        rest = [int(b) for b in perm if int(b) not in claimed]
+        for k, chunk in enumerate(np.array_split(np.array(rest, dtype=np.int64), len(regions))):
+            regions[k].extend(chunk.tolist())
+        return [np.array(r, dtype=np.int64) for r in regions]
 
     def draw_traits(self, rows: np.ndarray, around: float) -> None:
         """Fixed dispositions of new persons of the milieu."""

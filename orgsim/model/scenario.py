@@ -43,6 +43,7 @@ from orgsim.model.mechanisms.recruitment import RecruitmentParams
 from orgsim.model.mechanisms.regime import ReformEvent, Regime, RegimeChanges
 from orgsim.model.mechanisms.scandal import ScandalEvent, ScandalParams
 from orgsim.model.mechanisms.voice import VoiceParams
+from orgsim.model.network import NetworkFileError, read_network_file
 from orgsim.model.observations import (EventCountPattern, Observation, OutcomePattern, Pattern, SplitSizePattern,
                                        VoteSharePattern)
 from orgsim.model.observations import PATTERN_KINDS
@@ -56,7 +57,7 @@ __all__ = [  # the whole schema, assembled (declared here or in the modules abov
     "InformationParams", "Network", "Organisation", "Parameters", "Prob", "Proposal", "RecruitmentParams",
     "ReformEvent", "Regime", "RegimeChanges", "ScandalEvent", "ScandalParams", "Scenario", "Strict", "VoiceParams",
     "EVENT_KINDS", "NAME_RE", "apply_overrides", "check_name", "Date", "format_validation_error", "load_scenario", "parse_value",
-    "read_toml", "to_toml_data", "validate",
+    "read_toml", "resolve_paths", "to_toml_data", "validate",
 ]
 
 NAME_MAX = 80
@@ -120,6 +121,15 @@ class Network(Strict):
     within_degree: float = Field(8.0, ge=0.0, le=200.0, description="Mean number of ties to members of one's own branch.")
     cross_degree: float = Field(1.0, ge=0.0, le=50.0, description="Mean number of ties to members of other branches.")
     branch_size_sd: float = Field(0.6, ge=0.0, le=3.0, description="Log-normal spread of branch sizes.")
+    file: str | None = Field(
+        None, description=(
+            "The members' network from a file, relative to the scenario file: a CSV/TSV edge list "
+            "`source,target[,weight]` (optional header; weight in (0, 1], default 1) or GraphML (networkx) "
+            "with optional node attributes `branch`, `role` (member, organiser or leader) and `position` "
+            "(in [0, 1]). Replaces the generated ties among members (`within_degree` and `cross_degree` then "
+            "shape the periphery's only); `organisation.members` = the number of nodes unless given (it must "
+            "then agree), `branches` from the attribute (else generated), `leaders`/`organisers` from the roles "
+            "(else drawn). See docs/ODD.md, Initialisation."))
 
 
 # --------------------------------------------------------------------------- parameters per submodel
@@ -183,7 +193,44 @@ class Scenario(Strict):
             if w < 0 or w >= self.weeks:
                 raise ValueError(f"events[{i}] falls at week {w}, outside the horizon 0..{self.weeks - 1}")
         check_observations(self)
+        if self.network.file is not None:
+            self._apply_network_file()
         return self
+
+    def network_file(self):
+        """The members' network read from ``network.file`` (a :class:`~orgsim.model.network.NetworkFile`,
+        cached), or None."""
+        if self.network.file is None:
+            return None
+        return read_network_file(self.network.file)
+
+    def _apply_network_file(self) -> None:
+        """Sizes from the file: members, branches, leaders and organisers follow it unless given,
+        and must agree with it when given."""
+        try:
+            net = self.network_file()
+        except NetworkFileError as exc:
+            raise ValueError(str(exc)) from None
+        org, given = self.organisation, self.organisation.model_fields_set
+        shown = f"network.file = {self.network.file!r}"
+        sizes = {"members": net.nodes, "branches": net.branches, "leaders": net.count("leader"),
+                 "organisers": net.count("organiser")}
+        why = {"members": "nodes", "branches": "distinct branch attributes", "leaders": "nodes with role = 'leader'",
+               "organisers": "nodes with role = 'organiser'"}
+        data = org.model_dump(exclude_unset=True)
+        for key, n in sizes.items():
+            if n is None:
+                continue
+            if key in given and getattr(org, key) != n:
+                raise ValueError(f"organisation.{key} = {getattr(org, key)} conflicts with {shown}, which has {n} "
+                                 f"{why[key]}; allowed: {n}, or leave organisation.{key} out")
+            data[key] = n
+        try:
+            # set directly: an assignment would validate the scenario (and come back here) again
+            self.__dict__["organisation"] = Organisation.model_validate(data)
+        except ValidationError as exc:
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ValueError(f"organisation with {shown}: {msg}; give organisation sizes that fit the file") from None
 
     def event_week(self, ev: EventBase) -> int:
         if ev.week is not None:
@@ -295,6 +342,18 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
 
 
+def resolve_paths(data: dict, relative_to: Path) -> dict:
+    """Raw scenario data with ``network.file`` made relative to the folder of the file that gives
+    it (``relative_to``: the scenario or sweep file); absolute paths are kept."""
+    net = data.get("network")
+    if not isinstance(net, dict) or not isinstance(net.get("file"), str):
+        return data
+    file = Path(net["file"])
+    if file.is_absolute():
+        return data
+    return {**data, "network": {**net, "file": str((Path(relative_to).parent / file).resolve())}}
+
+
 def validate(data: dict, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
@@ -311,7 +370,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     data = read_toml(path)
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate(data, str(path))
+    return validate(resolve_paths(data, path), str(path))
 
 
 def scenario_from(scenario: "Scenario | str | Path | None" = None, params: dict[str, Any] | None = None) -> Scenario:
