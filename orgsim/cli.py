@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides, parameters=args.parameters)
     out = Path(args.out) if args.out else default_out_dir(scenario)
     check_out_dir(out, args.force)
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default results/<name>/seed-<seed>/)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario key by its dotted path, e.g. organisation.members=10000 (repeatable)")
+    r.add_argument("--parameters", metavar="FILE",
+                   help="a parameter file (e.g. a calibration's parameters.toml) over the scenario's own; --set wins")
     r.add_argument("--force", action="store_true", help="overwrite an existing output folder")
     r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
     r.set_defaults(func=cmd_run)

@@ -24,7 +24,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 
 from orgsim.errors import ScenarioError
 from orgsim.model.observe import COLUMNS
-from orgsim.model.scenario import NAME_RE, apply_overrides, format_validation_error, read_toml, validate
+from orgsim.model.scenario import (NAME_RE, apply_overrides, format_validation_error, read_scenario_data, read_toml,
+                                   resolve_parameters_file, validate)
 
 SPEC_KEYS = {"start", "stop", "step", "num", "low", "high", "log", "integer"}
 # Scenario keys a sweep must not vary: the sweep's own seeding replaces the scenario seed.
@@ -246,10 +247,10 @@ def parse_study(model: type[StudyFile], data: dict, source: str):
 def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
     """The raw base scenario with [set] applied, and a label for messages."""
     if isinstance(study.base, dict):
-        raw, label = study.base, "base"
+        raw, label = resolve_parameters_file(study.base, path.parent, f"{path}: base"), "base"
     else:
         base_path = (path.parent / study.base)
-        raw, label = read_toml(base_path), f"base {study.base}"
+        raw, label = read_scenario_data(base_path), f"base {study.base}"
     data = apply_overrides(raw, study.set, source=f"{path}: set")
     validate(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
     return data, label
