@@ -321,7 +321,7 @@ class Emulators:
         for t in targets:
             y = stats[("sim|" if t.kind == "observation" else "hit|") + f"{t.case}:{t.item}"]
             keep = np.isfinite(y)
-            kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.3), (1e-2, 1e2))
+            kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.3), (0.05, 10.0))
                       + WhiteKernel(1e-2, (1e-6, 1e1)))
             gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2,
                                           random_state=GP_RANDOM_STATE)

@@ -213,3 +213,57 @@ def write_sweep_report(folder: str | Path) -> Path:
     elif (folder / "sensitivity.png").is_file():
         body += ["<h2>Charts</h2>", _img(folder, folder / "sensitivity.png", "sensitivity indices")]
     return _write(folder / "report.html", _page(f"Sweep {sweep.name}", body))
+
+
+# --------------------------------------------------------------------------- calibration and discovery
+def write_calibration_report(folder: str | Path) -> Path:
+    """``decorate`` for :func:`orgsim.experiments.calibration.calibrate`: charts/ (marginals, pairs,
+    waves, ppc) and report.html, from the files of the finished calibration folder."""
+    import json
+
+    from orgsim.outputs.plots import calibration as charts
+
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    post = pd.read_parquet(folder / "posterior.parquet")
+    waves = pd.read_csv(folder / "waves.csv")
+    ppc = pd.read_csv(folder / "ppc.csv")
+    out = folder / "charts"
+    out.mkdir(exist_ok=True)
+    params = summary["parameters"]
+    files = [charts.marginals(post, params, out / "marginals.png"), charts.pairs(post, params, out / "pairs.png"),
+             charts.waves(waves, out / "waves.png"), charts.ppc(ppc, out / "ppc.png")]
+    rows = [{"parameter": k.removeprefix("parameters."),
+             "prior": f"{v['prior']['low']:g} to {v['prior']['high']:g}" + (" (log)" if v["prior"].get("log") else "")
+             + (" (integer)" if v["prior"].get("integer") else ""),
+             "default": v["default"], "calibrated": v["calibrated"], "5%": v["q05"], "50%": v["q50"], "95%": v["q95"],
+             "default's posterior quantile": v["default_quantile"]} for k, v in params.items()]
+    body = [f"<p>{_e(summary['mode'])} calibration of {', '.join(map(_e, summary['cases']))}: history matching with "
+            "Gaussian-process emulators, then ABC rejection in the space not ruled out (docs/calibration.md).</p>",
+            "<h2>Posterior</h2>", _table(pd.DataFrame(rows)),
+            f"<p class=\"note\">{summary['accepted']} of {summary['abc_points']} ABC points kept (epsilon "
+            f"{summary['epsilon']:.3g}); effective sample size {summary['effective_sample_size']:.1f}; "
+            f"{summary['replicates']} replicates per evaluation; {summary['runs']} runs in all. "
+            "The calibrated values (parameters.toml) are the weighted posterior medians.</p>",
+            "<h2>Waves</h2>", _table(waves),
+            "<h2>Posterior predictive check</h2>",
+            "<p class=\"note\">Pass rate of every observation and pattern across runs at posterior draws (fresh "
+            "seeds), against the shared defaults.</p>",
+            _table(ppc[["case", "item", "kind", "label", "fitted", "posterior_pass_rate", "defaults_pass_rate", "runs"]]),
+            "<h2>Charts</h2>"] + [_img(folder, f, f.stem) for f in files]
+    return _write(folder / "report.html", _page(f"Calibration {summary['name']}", body))
+
+
+def write_discovery_report(result, folder: str | Path) -> Path:
+    """``decorate`` for :func:`orgsim.experiments.discovery.discover`: the trade-off chart and report.html."""
+    from orgsim.outputs.plots.calibration import discovery
+
+    folder = Path(folder)
+    png = discovery(result.trajectory, result.chosen, result.outcome, folder / "tradeoff.png")
+    r = result.trajectory.loc[result.chosen]
+    body = [f"<p>PRIM (EMA Workbench) on {_e(result.runs)} runs of the sweep, {_e(result.hits)} of them "
+            f"'{_e(result.outcome)}'. Chosen box: step {result.chosen}, coverage {r['coverage']:.2f}, density "
+            f"{r['density']:.2f}, mass {r['mass']:.2f}.</p>", "<h2>The box</h2>",
+            _table(result.box[["parameter", "box", "of", "qp"]]), "<h2>Peeling trajectory</h2>",
+            _img(folder, png, "coverage against density"), _table(result.trajectory)]
+    return _write(folder / "report.html", _page(f"Scenario discovery: {result.outcome}", body))
