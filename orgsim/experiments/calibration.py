@@ -82,11 +82,11 @@ class QuickBudget(Budget):
     """``--quick``: checks the machinery, not the numbers."""
 
     waves: int = Field(1, ge=0, le=20)
-    points: int = Field(8, ge=4, le=100_000)
+    points: int = Field(6, ge=4, le=100_000)
     candidates: int = Field(2000, ge=100, le=10_000_000)
-    abc_points: int = Field(12, ge=2, le=1_000_000)
+    abc_points: int = Field(8, ge=2, le=1_000_000)
     accept: float = Field(0.5, gt=0, le=1)
-    ppc_draws: int = Field(4, ge=1, le=100_000)
+    ppc_draws: int = Field(2, ge=1, le=100_000)
     ppc_replicates: int = Field(1, ge=1, le=10_000)
     replicates: int | None = Field(1, ge=1, le=10_000)
 
