@@ -194,8 +194,7 @@ def load_calibration(path: str | Path, quick: bool = False) -> Calibration:
             for bound in (prior.low, prior.high):
                 value = int(bound) if prior.integer else bound
                 try:
-                    validate(apply_overrides(data, {key: value}), f"{path}: parameters.{key.split('.', 1)[1]} = {value!r} "
-                                                                  f"on case {scenario.name}")
+                    validate(apply_overrides(data, {key: value}), f"{path}: a bound of a prior, on case {scenario.name}")
                 except ScenarioError as exc:
                     raise ScenarioError(str(exc).splitlines()[0]) from None
         cases.append(Case(i, scenario.name, case_path, data, scenario, items))

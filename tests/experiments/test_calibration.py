@@ -154,8 +154,8 @@ GOOD = {"name": "t", "cases": ["toy.toml"], "parameters": {"voice": {"threshold"
 @pytest.mark.parametrize("change, expected", [
     ({"colour": "red"}, "calib.toml: colour = 'red': unknown key"),
     ({"parameters": {"voice": {"threshold": {"low": 0.3, "high": 0.1}}}}, "low (0.3) must be below high (0.1)"),
-    ({"parameters": {"voice": {"threshold": {"low": 0.1, "high": 1.5}}}}, "parameters.voice.threshold = 1.5 on case toy"),
-    ({"parameters": {"voice": {"treshold": {"low": 0.1, "high": 0.3}}}}, "parameters.voice.treshold"),
+    ({"parameters": {"voice": {"threshold": {"low": 0.1, "high": 1.5}}}}, "on case toy: parameters.voice.threshold = 1.5: Input should be less than or equal to 1"),
+    ({"parameters": {"voice": {"treshold": {"low": 0.1, "high": 0.3}}}}, "on case toy: parameters.voice.treshold = 0.1: unknown key"),
     ({"parameters": {}}, "give at least one parameter to fit"),
     ({"cases": []}, "cases = []"),
     ({"cases": ["nowhere.toml"]}, "cases[0] = 'nowhere.toml': no such file"),
