@@ -3,7 +3,7 @@
 #   bash setup.sh          the package (orgsim run, sweep, plot)
 #   bash setup.sh --viz    plus the dashboard (orgsim viz): the viz extra and solara's browser assets
 #   bash setup.sh --dev    plus what the tests need: pytest, Playwright and Debian's chromium, and the
-#                          EMA Workbench for orgsim discover (also alone: pip install -e ".[discover]")
+#                          EMA Workbench for orgsim discover (also alone: pip install -e ".[ema]")
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-}"

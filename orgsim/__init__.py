@@ -12,7 +12,8 @@ those below it; ``tests/test_layers.py`` checks this):
     dashboard/     6. the SolaraViz dashboard
     cli            the command line
 
-``import orgsim`` stays light: the public API below is imported on first use.
+``import orgsim`` stays light: the public API below is imported on first use. ``orgsim.run(...)``
+and ``orgsim.sweep(...)`` return DataFrames (:mod:`orgsim.experiments.api`).
 """
 
 __version__ = "0.1.0"
@@ -23,6 +24,8 @@ _API = {
     "Scenario": "orgsim.model.scenario",
     "OrgModel": "orgsim.model.model",
     "simulate": "orgsim.runs.run",
+    "run": "orgsim.experiments.api",
+    "sweep": "orgsim.experiments.api",
 }
 
 __all__ = ["__version__", *_API]

@@ -31,20 +31,42 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # Light checks first (no numpy, pandas, mesa or matplotlib yet): a missing file, a bad --seeds
+    # or --set is reported at once.
+    from orgsim.model.catalogue import find_scenario
+
+    path = find_scenario(args.scenario)
+    if args.seeds is not None and args.seed is not None:
+        raise OrgsimError("give --seed N for one run or --seeds LIST for a replicate set, not both")
+    if args.seeds is not None and args.parameters is not None:
+        raise OrgsimError("--parameters is for one run; for a replicate set put parameters_file = \"...\" "
+                          "in the scenario file")
+    if args.seeds is not None:
+        return _run_set(args, path)
+    from orgsim.experiments.replicates import default_root
     from orgsim.model.scenario import load_scenario
-    from orgsim.outputs.report import run_decorator
-    from orgsim.runs.run import check_out_dir, default_out_dir, simulate, write_outputs
 
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
-    scenario = load_scenario(args.scenario, overrides, parameters=args.parameters)
-    out = Path(args.out) if args.out else default_out_dir(scenario)
+    scenario = load_scenario(path, overrides, parameters=args.parameters)
+    out = Path(args.out) if args.out else default_root(scenario.name, overrides) / f"seed-{scenario.seed}"
+    from orgsim.runs.run import check_out_dir
+
     check_out_dir(out, args.force)
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
           f"{scenario.weeks} weeks", flush=True)
+    from orgsim.outputs.report import run_decorator
+    from orgsim.runs.progress import week_progress
+    from orgsim.runs.run import simulate, write_outputs
+
     t0 = time.perf_counter()
-    result = simulate(scenario)
+    bar = week_progress(f"{scenario.name} seed {scenario.seed}", scenario.weeks)
+    try:
+        result = simulate(scenario, on_week=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     t1 = time.perf_counter()
     # the data files (runs layer), then the charts and report.html (outputs layer), in the same atomic folder
     write_outputs(result, out, force=args.force, decorate=run_decorator(charts=not args.no_charts))
@@ -54,6 +76,133 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"run {t1 - t0:.2f}s, outputs {time.perf_counter() - t1:.2f}s")
     print(f"wrote {out}")
     return 0
+
+
+def _run_set(args: argparse.Namespace, path: Path) -> int:
+    """``orgsim run SCENARIO --seeds 1-30``: one run folder per seed, then the set's summary,
+    bands chart, outcome chart and report."""
+    from orgsim.experiments.replicates import parse_seeds
+
+    seeds = parse_seeds(args.seeds)
+    overrides = _parse_sets(args.set or [])
+    if args.workers is not None and args.workers < 1:
+        raise OrgsimError(f"--workers {args.workers}: give 1 or more")
+    from orgsim.experiments.executors import LocalPool
+
+    if (args.workers or 2) > 1 and len(seeds) > 1:
+        LocalPool.start_server()  # the workers' fork server imports the model while this process does
+    import functools
+
+    from orgsim.experiments.replicates import plan_set, run_set, set_summary, write_set_summary
+    from orgsim.outputs.replicates import decorate_run, set_outputs, text_table
+    from orgsim.runs.progress import make_progress
+
+    planned = plan_set(path, seeds, overrides, root=args.out, force=args.force)
+    rs, todo = planned
+    print(f"{rs.name}: {len(seeds)} seeds ({len(todo)} to run, {len(seeds) - len(todo)} already in {rs.root})",
+          flush=True)
+    progress = make_progress(f"{rs.name} seeds", show=bool(todo))
+    progress.start(len(seeds), len(seeds) - len(todo), 0)
+    t0 = time.perf_counter()
+    try:
+        rs = run_set(path, seeds, overrides, root=args.out, force=args.force, workers=args.workers,
+                     decorate=functools.partial(decorate_run, charts=args.seed_charts),
+                     on_run=lambda r: r.status == "ran" and progress.advance(1, 0), planned=planned)
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"orgsim: interrupted; finished seeds are kept in {rs.root}: run the same command again to "
+              "continue", file=sys.stderr)
+        return 130
+    progress.close()
+    t1 = time.perf_counter()
+    write_set_summary(rs)
+    summary = set_summary(rs.scenario_name, rs.summaries, rs.overrides)
+    set_outputs(rs.root, rs.name, [r.folder for r in rs.runs], summary, charts=not args.no_charts)
+    print(text_table([(rs.name, summary)]))
+    print(f"{len(todo)} runs in {t1 - t0:.1f} s; summary, charts and report {time.perf_counter() - t1:.1f} s")
+    print(f"wrote {rs.root}")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    import shutil
+    import textwrap
+
+    from orgsim.model.catalogue import catalogue
+
+    entries = catalogue("sweeps" if args.sweeps else "")
+    if not entries:
+        print("no scenarios found (looked in $ORGSIM_SCENARIOS_DIR, ./scenarios and orgsim's own)")
+        return 0
+    width = max(len(e.name) for e in entries)
+    cols = shutil.get_terminal_size((100, 20)).columns
+    for e in entries:
+        text = e.description or "(no description)"
+        lines = textwrap.wrap(text, max(30, cols - width - 3)) or [""]
+        print(f"{e.name.ljust(width)}  {lines[0]}")
+        for line in lines[1:]:
+            print(f"{' ' * width}  {line}")
+        if args.paths:
+            print(f"{' ' * width}  {e.path}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from orgsim.model.catalogue import find_scenario
+
+    if len(args.items) < 2:
+        raise OrgsimError("compare: give two or more scenarios or replicate folders")
+    # every argument checked before anything runs: a folder of runs, or a scenario (name or file)
+    sources = []
+    for item in args.items:
+        p = Path(item)
+        sources.append(("folder", p) if p.is_dir() else ("scenario", find_scenario(item)))
+    labels = [t.strip() for t in args.labels.split(",")] if args.labels else None
+    if labels is not None and len(labels) != len(sources):
+        raise OrgsimError(f"--labels {args.labels!r}: {len(labels)} labels for {len(sources)} scenarios")
+    if labels is not None and any(not t for t in labels):
+        raise OrgsimError(f"--labels {args.labels!r}: a label is empty")
+    from orgsim.experiments.replicates import parse_seeds
+
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    if args.workers is not None and args.workers < 1:
+        raise OrgsimError(f"--workers {args.workers}: give 1 or more")
+    import functools
+
+    from orgsim.experiments.replicates import plan_set, read_set, run_set, set_summary
+    from orgsim.outputs.plots.style import slug
+    from orgsim.outputs.replicates import compare_outputs, decorate_run, text_table
+
+    plans = []
+    for kind, p in sources:
+        if kind == "folder":
+            plans.append(("folder", p, read_set(p, seeds)))
+        else:
+            plans.append(("scenario", p, plan_set(p, seeds or DEFAULT_SEEDS, {}, force=args.force)))
+    names = [plan[2].name if plan[0] == "folder" else plan[2][0].name for plan in plans]
+    labels = labels or names
+    if len(set(labels)) != len(labels):
+        raise OrgsimError(f"two sets have the same name ({', '.join(labels)}); give --labels A,B,...")
+    sets = []
+    for (kind, p, plan), label in zip(plans, labels):
+        if kind == "folder":
+            rs = plan
+        else:
+            rs, todo = plan
+            if todo:
+                print(f"{label}: running {len(todo)} seeds into {rs.root}", flush=True)
+            rs = run_set(p, seeds or DEFAULT_SEEDS, {}, force=args.force, workers=args.workers,
+                         decorate=functools.partial(decorate_run, charts=False), planned=plan)
+        sets.append((label, [r.folder for r in rs.runs], set_summary(rs.scenario_name, rs.summaries)))
+    out = Path(args.out) if args.out else Path("results") / "compare" / slug("-vs-".join(names))[:100]
+    written = compare_outputs(out, sets, charts=not args.no_charts, fmt=args.format)
+    print(text_table([(label, summary) for label, _, summary in sets]))
+    for f in written:
+        print(f"wrote {f}")
+    return 0
+
+
+DEFAULT_SEEDS = list(range(1, 11))
 
 
 # --------------------------------------------------------------------------- charts and dashboard (orgsim/outputs/plots, orgsim/dashboard/app.py)
@@ -136,6 +285,9 @@ def _interrupted(out) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from orgsim.model.catalogue import find_sweep
+
+    find_sweep(args.sweep)  # a missing file is reported at once, before the imports
     from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
@@ -155,6 +307,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from orgsim.model.catalogue import find_sweep
+
+    find_sweep(args.spec)  # a missing file is reported at once, before the imports
     from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
@@ -246,7 +401,7 @@ def _add_sweep_parsers(sub) -> None:
     s = sub.add_parser("sweep", help="run many seeded replicates over a parameter grid or sample",
                        description="Run a sweep file: every point x replicates, in parallel, resumable "
                                    "(re-run the same command after an interruption). See docs/sweeps.md.")
-    s.add_argument("sweep", help="sweep file (TOML)")
+    s.add_argument("sweep", help="sweep file (TOML) or name (see `orgsim scenarios --sweeps`)")
     s.add_argument("--out", help="output folder (default results/<sweep name>/)")
     s.add_argument("--replicates", type=int, help="replicates per point (overrides the sweep file's)")
     _add_engine_options(s)
@@ -255,7 +410,7 @@ def _add_sweep_parsers(sub) -> None:
     a = sub.add_parser("sensitivity", help="Morris or Sobol sensitivity analysis (SALib)",
                        description="Sample parameters within bounds, run the samples through the sweep engine, "
                                    "write sensitivity.csv and sensitivity.png. See docs/sweeps.md.")
-    a.add_argument("spec", help="sensitivity spec (TOML)")
+    a.add_argument("spec", help="sensitivity spec (TOML) or name (see `orgsim scenarios --sweeps`)")
     a.add_argument("--method", choices=("morris", "sobol"), help="method (overrides the spec's; default morris)")
     a.add_argument("--out", help="output folder (default results/<name>-<method>/)")
     _add_engine_options(a)
@@ -270,16 +425,47 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run one scenario and write its outputs",
                        description="Run one scenario file and write timeseries.csv, events.csv, summary.json, "
                                    "scenario.toml and overview.png into a run folder.")
-    r.add_argument("scenario", help="scenario file (TOML)")
+    r.add_argument("scenario", help="scenario name (see `orgsim scenarios`) or file (TOML)")
     r.add_argument("--seed", type=int, help="seed (overrides the scenario's)")
-    r.add_argument("--out", help="output folder (default results/<name>/seed-<seed>/)")
+    r.add_argument("--seeds", metavar="LIST",
+                   help="a replicate set: seeds as ranges and lists, e.g. 1-30 or 1,4,7-9; one run folder per "
+                        "seed, then replicates.csv, replicates.json, charts and report.html in the set's folder")
+    r.add_argument("--out", help="output folder (default results/<name>/seed-<seed>/; with --set, "
+                                 "results/<name>-<settings>-<hash>/...; with --seeds, the set's folder)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario key by its dotted path, e.g. organisation.members=10000 (repeatable)")
     r.add_argument("--parameters", metavar="FILE",
                    help="a parameter file (e.g. a calibration's parameters.toml) over the scenario's own; --set wins")
     r.add_argument("--force", action="store_true", help="overwrite an existing output folder")
     r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
+    r.add_argument("--seed-charts", action="store_true",
+                   help="with --seeds: draw each seed's overview and network too (about 2 s a seed)")
+    r.add_argument("--workers", type=int, help="with --seeds: worker processes (default: all cores)")
     r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("compare", help="compare scenarios over seeded replicates: outcome shares and bands",
+                       description="Run (or read) a replicate set for each scenario and compare them: outcome "
+                                   "shares with 95%% intervals, the final membership, time-series bands. An "
+                                   "argument is a scenario (name or file; its missing seeds are run into "
+                                   "results/<name>/) or a folder of seed-* run folders (read as it is).")
+    c.add_argument("items", nargs="+", metavar="SCENARIO|FOLDER", help="two or more scenarios or replicate folders")
+    c.add_argument("--labels", help="labels for the legend and tables, comma-separated, in order "
+                                    "(default: the scenario or folder names)")
+    c.add_argument("--seeds", metavar="LIST", help="seeds, e.g. 1-30 (default 1-10 for scenarios; every seed "
+                                                   "found for folders)")
+    c.add_argument("--out", help="output folder (default results/compare/<names>/)")
+    c.add_argument("--workers", type=int, help="worker processes for runs still missing (default: all cores)")
+    c.add_argument("--format", choices=("png", "svg"), default="png", help="image format (default png)")
+    c.add_argument("--force", action="store_true", help="replace seed folders that hold other runs")
+    c.add_argument("--no-charts", action="store_true", help="only outcomes.csv and report.html")
+    c.set_defaults(func=cmd_compare)
+
+    sc = sub.add_parser("scenarios", help="list the scenarios that can be given by name",
+                        description="List scenario names and descriptions: $ORGSIM_SCENARIOS_DIR, ./scenarios "
+                                    "and the scenarios that ship with orgsim (first found wins).")
+    sc.add_argument("--sweeps", action="store_true", help="list sweep files instead (their sweeps/ folders)")
+    sc.add_argument("--paths", action="store_true", help="show each file's path")
+    sc.set_defaults(func=cmd_scenarios)
     _add_plot_parsers(sub)
 
     _add_sweep_parsers(sub)
@@ -297,6 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("orgsim: interrupted; no partial output was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from orgsim.cli import main
-from orgsim.model.observe import classify
+from orgsim.model.observe import EVENT_COLUMNS, annual_rate, classify
 
 SMALL = ["--set", "organisation.members=150", "--set", "organisation.branches=6", "--set", "weeks=60", "--no-charts"]
 EVENTFUL = """
@@ -75,8 +75,15 @@ def test_run_writes_every_output(tmp_path, eventful):
                 "mean_grievance", "old_leadership_share", "dissolved"):
         assert col in ts.columns
     ev = pd.read_csv(out / "events.csv")
-    assert list(ev.columns) == ["week", "date", "kind", "agent", "detail"]
+    assert list(ev.columns) == ["week", "date", "kind", "agent", *EVENT_COLUMNS]
     assert {"scandal", "convention", "voiced", "charged"} <= set(ev["kind"])
+    # details are typed columns, not k=v text
+    text = ev[["reason", "label", "inquiry", "result", "role", "key", "value"]].fillna("").astype(str)
+    assert not text.apply(lambda c: c.str.contains(r"\w=\w", regex=True)).any().any()
+    assert ev.loc[ev["kind"] == "scandal", ["severity", "implicated", "inquiry"]].notna().all().all()
+    assert (ev.loc[ev["kind"] == "convention", "delegates"] > 0).all()
+    assert set(ev.loc[ev["kind"] == "voiced", "reason"]) <= {"grievance", "critique"}
+    assert ev.loc[ev["kind"] == "regime_change", ["key", "value"]].notna().all().all()
     summary = json.loads((out / "summary.json").read_text())
     for key in ("outcome", "initial_members", "final_members", "peak_members", "dissolved_week", "recruits",
                 "resignations", "expulsions", "splits", "leadership_changes", "factions_formed"):
@@ -171,9 +178,25 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path):
 
 
 def test_outcome_classification_thresholds():
-    assert classify(100, 10, True, 0) == "dissolved"
-    assert classify(100, 80, False, 20) == "split"
-    assert classify(100, 40, False, 0) == "collapse"
-    assert classify(100, 85, False, 0) == "decline"
-    assert classify(100, 130, False, 0) == "growth"
-    assert classify(100, 100, False, 0) == "stable"
+    two_years = 104
+    assert classify(100, 10, True, 0, weeks=two_years) == "dissolved"
+    assert classify(100, 80, False, 20, weeks=two_years) == "split"
+    assert classify(100, 40, False, 0, weeks=two_years) == "collapse"
+    assert classify(100, 85, False, 0, weeks=two_years) == "decline"
+    assert classify(100, 130, False, 0, weeks=two_years) == "growth"
+    assert classify(100, 100, False, 0, weeks=two_years) == "stable"
+    assert classify(100, 0, False, 0, weeks=two_years) == "collapse"
+
+
+def test_outcome_classification_accounts_for_the_horizon():
+    """The SEP case's 250 -> 386 over twenty years (~2.2 %/yr) is no growth; the same change in
+    two years is. A loss of 60 % over twenty years is a decline, not a collapse."""
+    sep_weeks = 1070
+    assert 0.02 < annual_rate(250, 386, sep_weeks) < 0.025
+    assert classify(250, 386, False, 0, weeks=sep_weeks) == "stable"
+    assert classify(250, 386, False, 0, weeks=104) == "growth"
+    assert classify(100, 40, False, 0, weeks=sep_weeks) == "decline"
+    assert classify(100, 85, False, 0, weeks=sep_weeks) == "stable"
+    # short runs: the level thresholds still keep small changes from reading as a trend
+    assert classify(100, 110, False, 0, weeks=26) == "stable"
+    assert classify(100, 95, False, 0, weeks=26) == "stable"

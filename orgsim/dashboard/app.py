@@ -221,7 +221,9 @@ def EventsView(model):
     update_counter.get()
     import pandas as pd
 
-    ev = key_events(pd.DataFrame(model.events, columns=["week", "kind", "agent", "detail"]))
+    from orgsim.model.observe import events_frame
+
+    ev = key_events(events_frame(model))
     s = model.scenario
     status = "dissolved" if model.dissolved else ("finished" if not model.running else "running")
     lines = [f"**{s.name}** — week {model.week} of {s.weeks}, {status}. Regime: "

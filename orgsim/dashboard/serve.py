@@ -19,12 +19,15 @@ HOST = "127.0.0.1"
 
 
 def scenario_dir() -> Path:
-    """Where the dashboard's scenario list comes from: $ORGSIM_SCENARIOS_DIR, ./scenarios, or the checkout's."""
+    """Where the dashboard's scenario list comes from: $ORGSIM_SCENARIOS_DIR, ./scenarios, or the
+    scenarios that ship with orgsim (orgsim.model.catalogue)."""
+    from orgsim.model.catalogue import shipped_dir
+
     env = os.environ.get("ORGSIM_SCENARIOS_DIR")
     if env:
         return Path(env)
     here = Path.cwd() / "scenarios"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
+    return here if here.is_dir() else (shipped_dir() or here)
 
 
 def server_env(scenario: str | None = None) -> dict[str, str]:

@@ -22,7 +22,7 @@ SUMMARY_METRICS = (
     "weeks_run", "initial_members", "final_members", "peak_members", "min_members", "dissolved_week",
     "recruits", "resignations", "expulsions", "split_departures", "splits", "leadership_changes", "seat_turnover",
     "regime_changes", "factions_formed", "conventions", "final_voiced_dissent", "final_hidden_dissent",
-    "final_mean_trust", "final_old_leadership_share",
+    "final_mean_trust", "final_old_leadership_share", "annual_growth",
 )
 MAIN_METRICS = ("final_members", "expulsions", "leadership_changes", "final_voiced_dissent",
                 "final_hidden_dissent", "resignations", "splits", "final_mean_trust")

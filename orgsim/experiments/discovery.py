@@ -1,8 +1,8 @@
 """Scenario discovery: the boxes of a sweep's parameter space that lead to an outcome (PRIM).
 
 Friedman and Fisher's Patient Rule Induction Method, as implemented by the EMA Workbench
-(``ema_workbench.analysis.prim``, Kwakkel 2017; BSD-3; the ``discover`` extra: ``pip install
-'orgsim[discover]'``), run on a finished sweep's ``runs.parquet``: the inputs are the varied
+(``ema_workbench.analysis.prim``, Kwakkel 2017; BSD-3; the ``ema`` extra: ``pip install
+'orgsim[ema]'``), run on a finished sweep's ``runs.parquet``: the inputs are the varied
 parameters (numbers, or categories for value lists), the output is whether each run ended with
 the outcome. PRIM peels the box step by step; along the peeling trajectory *coverage* is the share
 of all runs with the outcome that fall in the box, *density* the share of runs in the box that have
@@ -84,7 +84,7 @@ def discover(folder: str | Path, outcome: str = "dissolved", threshold: float = 
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
     except ImportError:
-        raise OrgsimError("orgsim discover needs the EMA Workbench: pip install 'orgsim[discover]' "
+        raise OrgsimError("orgsim discover needs the EMA Workbench: pip install 'orgsim[ema]' "
                           "(or bash setup.sh --dev)") from None
     x = _inputs(runs, params).reset_index(drop=True)
     with warnings.catch_warnings():

@@ -169,7 +169,7 @@ class StudyFile(Strict):
 
     name: str = Field(description="Name of the study; names the output folder.")
     description: str = Field("", max_length=5000)
-    base: str | dict[str, Any] = Field(description="Base scenario: a path relative to this file, or an inline table.")
+    base: str | dict[str, Any] = Field(description="Base scenario: a path relative to this file, a scenario name, or an inline table.")
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides of the base by dotted key.")
     replicates: int = Field(10, ge=1, le=1_000_000, description="Seeded replicates per point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed: run (i, r) gets SeedSequence(seed, spawn_key=(i, r)).")
@@ -249,7 +249,11 @@ def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
     if isinstance(study.base, dict):
         raw, label = resolve_parameters_file(study.base, path.parent, f"{path}: base"), "base"
     else:
-        base_path = (path.parent / study.base)
+        base_path = path.parent / study.base
+        if not base_path.is_file() and not study.base.endswith(".toml"):
+            from orgsim.model.catalogue import find_scenario
+
+            base_path = find_scenario(study.base)  # a scenario name, e.g. base = "iso_2019"
         raw, label = read_scenario_data(base_path), f"base {study.base}"
     data = apply_overrides(raw, study.set, source=f"{path}: set")
     validate(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
@@ -259,7 +263,9 @@ def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
 def load_study(model: type[StudyFile], path: str | Path, **overrides):
     """Read and validate a sweep or sensitivity file, with top-level keys overridden (None
     leaves a key as the file has it); returns it and its base data (raw, [set] applied)."""
-    path = Path(path)
+    from orgsim.model.catalogue import find_sweep
+
+    path = find_sweep(path)
     data = read_toml(path)
     data.update({k: v for k, v in overrides.items() if v is not None})
     study = parse_study(model, data, str(path))

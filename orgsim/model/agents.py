@@ -83,12 +83,13 @@ class Person(mesa.Agent):
         return f"{type(self).__name__}(pid={self.pid}, branch={self.branch})"
 
     # ----------------------------------------------------------------- discrete actions
-    def voice(self, detail: str = "") -> None:
+    def voice(self, reason: str = "", **detail) -> None:
         """Speak out: dissent becomes visible to ties and to the apparatus."""
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.voicing[self.row] = True
         s.hidden[self.row] = False
-        self.model.log("voiced", self, detail)
+        self.model.log("voiced", self, **detail)
 
     def join_faction(self, faction: int) -> None:
         self.model.state.faction[self.row] = faction
@@ -96,43 +97,48 @@ class Person(mesa.Agent):
     def leave_faction(self) -> None:
         self.model.state.faction[self.row] = NO_FACTION
 
-    def charge(self, hearing_week: int, detail: str = "") -> None:
+    def charge(self, hearing_week: int, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.charged_week[self.row] = self.model.week
         s.hearing_week[self.row] = hearing_week
-        self.model.log("charged", self, detail)
+        self.model.log("charged", self, **detail)
 
     def clear_charge(self) -> None:
         s = self.model.state
         s.charged_week[self.row] = NEVER
         s.hearing_week[self.row] = NEVER
 
-    def censure(self, detail: str = "") -> None:
+    def censure(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         self.model.state.sanction_level[self.row] = max(1, self.model.state.sanction_level[self.row])
-        self.model.log("censured", self, detail)
+        self.model.log("censured", self, **detail)
 
-    def suspend(self, weeks: int, detail: str = "") -> None:
+    def suspend(self, weeks: int, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
         s = self.model.state
         s.suspended_until[self.row] = self.model.week + weeks
         s.touch()  # the engaged mask is cached
         s.sanction_level[self.row] = 2
         s.voicing[self.row] = False
-        self.model.log("suspended", self, detail)
+        self.model.log("suspended", self, **detail)
 
-    def expel(self, detail: str = "") -> None:
-        self.model.log("expelled", self, self._with_faction(detail))
+    def expel(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
+        self.model.log("expelled", self, **self._with_faction(detail))
         self._depart("expulsions")
 
-    def resign(self, detail: str = "") -> None:
-        self.model.log("resigned", self, self._with_faction(detail))
+    def resign(self, reason: str = "", **detail) -> None:
+        detail = {"reason": reason, **detail} if reason else detail
+        self.model.log("resigned", self, **self._with_faction(detail))
         self._depart("resignations")
 
-    def _with_faction(self, detail: str) -> str:
+    def _with_faction(self, detail: dict) -> dict:
         """Departures name the faction the member belonged to, so a faction's fate can be traced."""
         f = self.model.state.faction[self.row]
-        return detail if f == NO_FACTION else f"{detail} faction={f}".strip()
+        return detail if f == NO_FACTION else {**detail, "faction": int(f)}
 
-    def split_away(self, detail: str = "") -> None:
+    def split_away(self) -> None:
         self._depart("split_departures")
 
     def _depart(self, flow: str) -> None:

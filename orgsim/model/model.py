@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 import mesa
@@ -22,8 +23,8 @@ from orgsim.model.mechanisms import (convention, critique, discipline, dissoluti
                                influence, information, recruitment, scandal, voice)
 from orgsim.model.mechanisms.regime import cross_weight
 from orgsim.model.network import assign_branches, build_network
-from orgsim.model.observe import Recorder
-from orgsim.model.scenario import Environment, Regime, Scenario
+from orgsim.model.observe import COLUMNS, COUNTS, Recorder
+from orgsim.model.scenario import Environment, Regime, Scenario, scenario_from
 from orgsim.model.state import LEADER, MEMBER, NO_FACTION, ORGANISER, PERIPHERY, State
 from orgsim.model.ties import Ties
 
@@ -46,16 +47,31 @@ class OrgModel(mesa.Model):
     """An organisation under a regime and an environment.
 
     Args:
-        scenario: a validated :class:`~orgsim.model.scenario.Scenario`.
+        scenario: a validated :class:`~orgsim.model.scenario.Scenario`, a scenario name
+            (``"iso_2019"``) or the path of a scenario file; default the built-in defaults.
         seed: an int or a ``numpy.random.SeedSequence``; defaults to ``scenario.seed``.
             Every random draw of the run comes from the one generator seeded here.
+        rng: instead of ``seed``, anything ``numpy.random.default_rng`` takes (Mesa's convention).
+        **params: scenario keys by dotted path, as keyword parameters:
+            ``OrgModel("iso_2019", seed=3, regime__voting="individual")`` or
+            ``OrgModel(**{"regime.voting": "individual", "weeks": 104})`` (``__`` stands for ``.``).
+            So ``mesa.batch_run(OrgModel, parameters={"scenario": "baseline", "regime.voting":
+            ["slate", "individual"], "seed": range(5)}, max_steps=520)`` runs a grid.
+
+    ``datacollector`` is a Mesa ``DataCollector`` with one model reporter per time-series column
+    (row k: the end of week k, as in timeseries.csv). A subclass that installs its own collector
+    collects into it itself.
     """
 
     #: When True, every cached mask and tie sum is checked against a fresh computation (tests).
     verify_caches = False
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
-        seed = scenario.seed if seed is None else seed
+    def __init__(self, scenario: Scenario | str | None = None, seed: int | np.random.SeedSequence | None = None,
+                 *, rng=None, **params: Any):
+        if seed is not None and rng is not None:
+            raise ValueError("give either seed or rng, not both")
+        scenario = scenario_from(scenario, params)
+        seed = (scenario.seed if rng is None else rng) if seed is None else seed
         super().__init__(rng=np.random.default_rng(seed))
         self.scenario = scenario
         self.params = scenario.parameters
@@ -75,6 +91,7 @@ class OrgModel(mesa.Model):
         self.dissolution_votes: list[dict[str, Any]] = []
         self.last_dissolution_vote = -10**9
         self.conventions_held = 0
+        self.regime_changes = 0
         self.seat_changes = 0
         self.public_standing = 1.0
         self._engaged_key = None   # (week, state.version) of the cached engaged mask
@@ -85,6 +102,8 @@ class OrgModel(mesa.Model):
         self._setup()
         self.calendar = self._calendar()
         self.recorder = Recorder(self)
+        self.datacollector = self._own_collector = mesa.DataCollector(
+            model_reporters={c: partial(_latest, c) for c in COLUMNS})
 
     # ------------------------------------------------------------------ set-up
     def _setup(self) -> None:
@@ -296,8 +315,10 @@ class OrgModel(mesa.Model):
         return bool(self.state.implicated[self.leader_rows()].any())
 
     # ------------------------------------------------------------------ actions used by submodels
-    def log(self, kind: str, agent: Person | None, detail: str = "") -> None:
-        self.events.append((self.week, kind, -1 if agent is None else agent.pid, detail))
+    def log(self, kind: str, agent: Person | None, **fields: Any) -> None:
+        """Log an event; ``fields`` are its details, each a column of events.csv
+        (``orgsim.model.observe.EVENT_FIELDS``)."""
+        self.events.append((self.week, kind, -1 if agent is None else agent.pid, fields))
 
     def new_faction_id(self) -> int:
         fid = self.factions_formed
@@ -305,9 +326,12 @@ class OrgModel(mesa.Model):
         self.factions.add(fid)
         return fid
 
-    def change_regime(self, changes: dict[str, Any], detail: str) -> None:
+    def change_regime(self, changes: dict[str, Any], by: str, label: str = "") -> None:
+        """Change the regime; ``by`` is "reform" or "convention". One event per changed key."""
         self.regime = Regime.model_validate({**self.regime.model_dump(), **changes})
-        self.log("regime_change", None, f"{detail}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+        self.regime_changes += 1
+        for k, v in changes.items():
+            self.log("regime_change", None, reason=by, label=label, key=k, value=str(v))
         if "horizontal_communication" in changes:
             self._rebuild_adjacency()
 
@@ -321,7 +345,7 @@ class OrgModel(mesa.Model):
         self.dissolved = True
         self.dissolved_week = self.week
         self.running = False
-        self.log("dissolved", None, f"members={int(self.state.member.sum())}")
+        self.log("dissolved", None, members=int(self.state.member.sum()))
 
     # ------------------------------------------------------------------ the week
     def _apply_events(self) -> None:
@@ -333,12 +357,13 @@ class OrgModel(mesa.Model):
             elif ev.kind == "critique":
                 critique.circulate(self, ev)
             elif ev.kind == "reform":
-                self.change_regime(ev.changes.as_dict(), f"reform: {ev.label}".rstrip(": "))
+                self.change_regime(ev.changes.as_dict(), "reform", ev.label)
             elif ev.kind == "climate":
                 changes = {k: v for k, v in ev.model_dump().items()
                            if k in ("climate", "competitor_pull", "practice_gap") and v is not None}
                 self.environment = Environment.model_validate({**self.environment.model_dump(), **changes})
-                self.log("climate", None, ", ".join(f"{k}={v}" for k, v in changes.items()))
+                for k, v in changes.items():
+                    self.log("climate", None, key=k, value=str(v))
 
     def step(self) -> None:
         if self.dissolved or self.week >= self.scenario.weeks:
@@ -351,6 +376,8 @@ class OrgModel(mesa.Model):
             if self.dissolved:
                 break
         self.recorder.record(self)
+        if self.__dict__.get("datacollector") is self._own_collector:
+            self._own_collector.collect(self)
         self.week += 1
         if self.week >= self.scenario.weeks or not self.state.member.any():
             self.running = False
@@ -363,3 +390,10 @@ class OrgModel(mesa.Model):
     @property
     def version(self) -> str:
         return __version__
+
+
+def _latest(column: str, model: "OrgModel"):
+    """The DataCollector's reporter: the value just recorded for ``column``."""
+    rec = model.recorder
+    value = rec.data[column][rec.rows - 1]
+    return int(value) if column in COUNTS else float(value)

@@ -211,9 +211,19 @@ def _band(x: float | None, lo: float | None, hi: float | None) -> tuple[bool, fl
     return True, 0.0
 
 
-def _number(detail: str, key: str) -> float | None:
-    m = re.search(rf"\b{key}=([-\d.]+)", detail)
-    return float(m.group(1)) if m else None
+def _values(rows: pd.DataFrame, key: str) -> list[float]:
+    """One detail of each event row, as numbers: the ``key`` column of events.csv, or (run folders
+    of an orgsim before events.csv had detail columns) ``key=value`` in the detail text; a
+    proposal's share there was the number in brackets at the end."""
+    if key in rows.columns:
+        return [float(v) for v in pd.to_numeric(rows[key], errors="coerce") if not math.isnan(v)]
+    if "detail" not in rows.columns:
+        return []
+    if key == "share" and len(rows) and (rows["kind"] == "proposal").all():
+        found = rows["detail"].map(lambda t: re.search(r"\(([\d.]+)\)\s*$", str(t)))
+    else:
+        found = rows["detail"].map(lambda t: re.search(rf"\b{key}=([-\d.]+)", str(t)))
+    return [float(m.group(1)) for m in found if m]
 
 
 def _band_text(p: Band, what: str) -> str:
@@ -225,7 +235,8 @@ def _band_text(p: Band, what: str) -> str:
 def score(scenario: "Scenario", timeseries: pd.DataFrame, events: pd.DataFrame,
           summary: dict[str, Any]) -> list[Score]:
     """Judge one run's outputs against the scenario's observations and patterns (pure: reads only
-    its arguments; ``events`` needs the columns week, kind, detail as in events.csv)."""
+    its arguments; ``events`` needs the columns of events.csv: week, kind and the details used,
+    size, share, support)."""
     dissolved_week = summary.get("dissolved_week")
     initial = summary["initial_members"]
     horizon = scenario.weeks - 1
@@ -244,30 +255,25 @@ def score(scenario: "Scenario", timeseries: pd.DataFrame, events: pd.DataFrame,
         name = f"patterns[{i}]"
         if isinstance(p, OutcomePattern):
             dissolved = dissolved_week is not None and dissolved_week <= by
-            splits = window[window["kind"] == "split"]["detail"].map(lambda t: _number(t, "size") or 0.0)
-            largest = int(splits.max()) if len(splits) else 0
+            splits = _values(window[window["kind"] == "split"], "size")
+            largest = int(max(splits)) if splits else 0
             split = largest >= SPLIT_SHARE * initial
             members = int(_value_at(timeseries, "members", by, dissolved))
-            cls = classify(initial, members, dissolved, largest)
+            cls = classify(initial, members, dissolved, largest, weeks=min(by, len(timeseries) - 1) + 1)
             hit = {"dissolved": dissolved, "survives": not dissolved, "split": split,
                    "no_split": not split}.get(p.outcome, cls == p.outcome)
             out.append(Score(name, p.kind, p.label, f"{p.outcome} by week {by}", float(hit), hit, 0.0 if hit else 1.0))
             continue
         if isinstance(p, VoteSharePattern):
             kind, key = {"dissolution": ("dissolution_vote", "share"), "slate": ("slate_vote", "support"),
-                         "proposal": ("proposal", None)}[p.vote]
-            rows = window[window["kind"] == kind]["detail"]
-            if key is None:
-                vals = [float(m.group(1)) for m in rows.map(lambda t: re.search(r"\(([\d.]+)\)\s*$", t)) if m]
-            else:
-                vals = [v for v in rows.map(lambda t: _number(t, key)) if v is not None]
+                         "proposal": ("proposal", "share")}[p.vote]
+            vals = _values(window[window["kind"] == kind], key)
             x = vals[-1] if vals else None
             what = f"{p.vote} vote share"
         elif isinstance(p, SplitSizePattern):
             rows = window[window["kind"] == "split"]
             x = 0.0
-            for week, detail in zip(rows["week"], rows["detail"]):
-                size = _number(detail, "size") or 0.0
+            for week, size in zip(rows["week"], _values(rows, "size") if len(rows) else []):
                 if p.unit == "share":
                     before = _value_at(timeseries, "members", max(0, int(week) - 1), False)
                     size = size / before if before else 0.0

@@ -26,8 +26,16 @@ FLOWS = ("recruits", "resignations", "expulsions", "split_departures")
 COUNTS = {"members", "leaders", "organisers", "recruits", "resignations", "expulsions", "split_departures",
           "voiced_dissent", "hidden_dissent", "factions", "faction_members", "suspended", "charged", "dissolved"}
 
-# Outcome thresholds, relative to the initial membership (docs/ODD.md, "Observation").
+# Outcome thresholds (docs/ODD.md, "Observation"). Growth, decline and collapse need both a level,
+# relative to the initial membership (it keeps sampling noise on short runs from reading as a trend),
+# and a pace, the annualised rate of change (it keeps a long horizon from turning slow drift into
+# growth or decline): growth = doubling within 20 years or faster, decline = halving within 20
+# years, collapse = halving within 10 years.
 GROWTH, DECLINE, COLLAPSE, SPLIT_SHARE = 1.25, 0.9, 0.5, 0.1
+GROWTH_RATE = 2 ** (1 / 20) - 1      # +3.53 % a year
+DECLINE_RATE = 2 ** (-1 / 20) - 1    # -3.41 % a year
+COLLAPSE_RATE = 2 ** (-1 / 10) - 1   # -6.70 % a year
+WEEKS_PER_YEAR = 365.25 / 7
 
 
 class Recorder:
@@ -72,24 +80,78 @@ class Recorder:
         return df
 
 
+# The columns of events.csv after week, date, kind and agent: each event's details, typed, one
+# column per variable (empty where a kind has no such detail). A regime or climate change is one
+# row per changed key (key, value).
+EVENT_FIELDS = (
+    ("reason", "why: voiced (grievance, critique), charged (member, provisional), expelled (provisional "
+               "membership revoked), resigned (branch disaffiliated), stood_down, regime_change (reform, convention)"),
+    ("label", "the scheduled event's label: critique (voiced), scandal, proposal, regime_change"),
+    ("grievance", "voiced: the member's grievance (0 to 1, two decimals)"),
+    ("faction", "faction id: faction_formed, faction_merged, faction_dissolved, split; expelled or resigned member's faction"),
+    ("into", "faction_merged: the faction merged into"),
+    ("size", "members of the faction: faction_formed, faction_dissolved, split"),
+    ("legal", "faction_formed: whether factions were allowed at that time"),
+    ("branch", "disaffiliated: the branch; resigned: the branch that disaffiliated"),
+    ("members", "disaffiliated: members who left with the branch; dissolved: members at dissolution"),
+    ("severity", "scandal: its severity"),
+    ("implicated", "scandal: persons implicated"),
+    ("inquiry", "scandal: who investigated (internal, independent)"),
+    ("delegates", "convention: delegates"),
+    ("approval", "convention: share of delegates approving of the leadership"),
+    ("old_share_before", "leadership_change: the old leadership's share of seats before the vote"),
+    ("old_share_after", "leadership_change: ... and after it"),
+    ("support", "slate_vote: share of delegates for the slate"),
+    ("yes", "dissolution_vote: votes for dissolution"),
+    ("no", "dissolution_vote: votes against"),
+    ("share", "dissolution_vote: share of votes for; proposal: share of delegates for (or seconding)"),
+    ("passed", "slate_vote, dissolution_vote: whether it passed"),
+    ("result", "proposal: adopted, rejected or not seconded"),
+    ("role", "elected: organiser when an organiser took the seat"),
+    ("key", "regime_change, climate: the key changed"),
+    ("value", "regime_change, climate: its new value"),
+)
+EVENT_COLUMNS = tuple(name for name, _ in EVENT_FIELDS)
+
+
 def events_frame(model: "OrgModel") -> pd.DataFrame:
-    df = pd.DataFrame(model.events, columns=["week", "kind", "agent", "detail"])
+    """events.csv: week, date (with a start_date), kind, agent, then EVENT_COLUMNS."""
+    events = model.events
+    df = pd.DataFrame({"week": np.array([e[0] for e in events], dtype=np.int64),
+                       "kind": [e[1] for e in events],
+                       "agent": np.array([e[2] for e in events], dtype=np.int64)})
     if model.scenario.start_date is not None:
         df.insert(1, "date", [model.scenario.week_date(w).isoformat() for w in df["week"]])
+    details = [e[3] for e in events]
+    unknown = set().union(*details) - set(EVENT_COLUMNS) if details else set()
+    if unknown:
+        raise ValueError(f"event details without a column in EVENT_FIELDS: {sorted(unknown)}")
+    for name in EVENT_COLUMNS:
+        df[name] = pd.Series([d.get(name) for d in details], dtype=object, index=df.index)
     return df
 
 
-def classify(initial: int, final: int, dissolved: bool, largest_split: int) -> str:
-    """Outcome of a run; precedence dissolved > split > collapse > decline > growth > stable."""
+def annual_rate(initial: int, final: int, weeks: int) -> float:
+    """The annualised rate of change of membership over ``weeks``: (final / initial)^(1/years) - 1."""
+    if initial <= 0 or weeks <= 0:
+        return 0.0
+    if final <= 0:
+        return -1.0
+    return (final / initial) ** (WEEKS_PER_YEAR / weeks) - 1.0
+
+
+def classify(initial: int, final: int, dissolved: bool, largest_split: int, *, weeks: int) -> str:
+    """Outcome of a run over ``weeks``; precedence dissolved > split > collapse > decline > growth > stable."""
     if dissolved:
         return "dissolved"
     if largest_split >= SPLIT_SHARE * initial:
         return "split"
-    if final < COLLAPSE * initial:
+    rate = annual_rate(initial, final, weeks)
+    if final < COLLAPSE * initial and rate <= COLLAPSE_RATE:
         return "collapse"
-    if final < DECLINE * initial:
+    if final < DECLINE * initial and rate <= DECLINE_RATE:
         return "decline"
-    if final >= GROWTH * initial:
+    if final >= GROWTH * initial and rate >= GROWTH_RATE:
         return "growth"
     return "stable"
 
@@ -103,7 +165,8 @@ def summary(model: "OrgModel", ts: pd.DataFrame) -> dict[str, Any]:
         "scenario": model.scenario.name,
         "seed": model.scenario.seed,
         "weeks_run": int(len(ts)),
-        "outcome": classify(initial, final, model.dissolved, largest_split),
+        "outcome": classify(initial, final, model.dissolved, largest_split, weeks=int(len(ts))),
+        "annual_growth": round(annual_rate(initial, final, int(len(ts))), 6),
         "initial_members": initial,
         "final_members": final,
         "peak_members": int(max(initial, ts["members"].max() if len(ts) else initial)),
@@ -116,7 +179,7 @@ def summary(model: "OrgModel", ts: pd.DataFrame) -> dict[str, Any]:
         "splits": len(model.splits),
         "leadership_changes": kinds.count("leadership_change"),
         "seat_turnover": model.seat_changes,
-        "regime_changes": kinds.count("regime_change"),
+        "regime_changes": model.regime_changes,
         "factions_formed": model.factions_formed,
         "conventions": model.conventions_held,
         "dissolution_votes": model.dissolution_votes,

@@ -343,15 +343,32 @@ def validate(data: dict, source: str = "<scenario>") -> Scenario:
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
                   parameters: str | Path | None = None) -> Scenario:
-    """Read, override and validate a scenario file (``parameters``: a parameter file applied over
-    the scenario's own parameters, before the overrides)."""
-    path = Path(path)
+    """Read, override and validate a scenario file, given by its path or its name (``iso_2019``,
+    see :mod:`orgsim.model.catalogue`); ``parameters``: a parameter file applied over the scenario's
+    own parameters, before the overrides."""
+    from orgsim.model.catalogue import find_scenario
+
+    path = find_scenario(path)
     data = read_scenario_data(path)
     if parameters is not None:
         data = apply_parameters(data, parameters)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate(data, str(path))
+
+
+def scenario_from(scenario: "Scenario | str | Path | None" = None, params: dict[str, Any] | None = None) -> Scenario:
+    """A scenario from a Scenario, a name or a path (None: every default, named "default"), with
+    keyword parameters by dotted key applied (``regime__voting`` is ``regime.voting``)."""
+    overrides = {k.replace("__", "."): v for k, v in (params or {}).items()}
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return validate(apply_overrides(scenario.model_dump(mode="python", exclude_none=True), overrides),
+                        f"scenario {scenario.name}")
+    if scenario is None:
+        return validate(apply_overrides({"name": "default"}, overrides), "keyword parameters")
+    return load_scenario(scenario, overrides)
 
 
 def to_toml_data(scenario: Scenario) -> dict:

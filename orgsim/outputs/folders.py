@@ -36,7 +36,7 @@ SUMMARY_METRICS = ("final_members", "peak_members", "min_members", "initial_memb
                    "resignations", "expulsions", "split_departures", "splits", "leadership_changes",
                    "seat_turnover", "regime_changes", "factions_formed", "conventions", "dissolved_week",
                    "final_voiced_dissent", "final_hidden_dissent", "final_mean_trust",
-                   "final_old_leadership_share")
+                   "final_old_leadership_share", "annual_growth")
 OUTCOMES = ("growth", "stable", "decline", "collapse", "split", "dissolved")
 QUANTILE_SUFFIXES = {"median": ("_median", "_q50", "_p50"), "lo": ("_q05", "_p05", "_q5", "_p5", "_lo", "_low"),
                      "hi": ("_q95", "_p95", "_hi", "_high")}
@@ -92,13 +92,24 @@ def read_run(path: Path) -> RunFolder:
         ts = pd.read_csv(path / "timeseries.csv")
         summary = json.loads((path / "summary.json").read_text())
         ev_path = path / "events.csv"
-        events = pd.read_csv(ev_path, dtype={"detail": str}, keep_default_na=False) if ev_path.is_file() \
-            else pd.DataFrame(columns=["week", "kind", "agent", "detail"])
+        events = read_events(ev_path) if ev_path.is_file() else pd.DataFrame(columns=["week", "kind", "agent"])
     except (ValueError, OSError) as exc:  # pandas parse errors and JSON errors are ValueErrors
         raise OrgsimError(f"{path}: cannot read run outputs: {exc.__class__.__name__}: {exc}") from None
     if "week" not in ts.columns or "members" not in ts.columns:
         raise OrgsimError(f"{path / 'timeseries.csv'}: missing the week/members columns")
     return RunFolder(path, ts, events, summary)
+
+
+def read_events(path: Path) -> pd.DataFrame:
+    """events.csv: text columns as text ("" where empty), numbers as numbers (NaN where empty).
+    Reads an older run folder's single ``detail`` column too."""
+    text = {"kind": str, "date": str, "detail": str, "reason": str, "label": str, "inquiry": str,
+            "result": str, "role": str, "key": str, "value": str}
+    ev = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+    for c in text:
+        if c in ev.columns:
+            ev[c] = ev[c].fillna("")
+    return ev
 
 
 # --------------------------------------------------------------------------- sweep folders

@@ -1,4 +1,5 @@
-"""Progress of a sweep: a rich bar on a terminal, plain periodic lines otherwise (CI logs)."""
+"""Progress of a sweep: a rich bar on a terminal, plain periodic lines otherwise (CI logs); and of
+one run, in weeks: a bar on a terminal, nothing otherwise."""
 
 from __future__ import annotations
 
@@ -90,3 +91,31 @@ def make_progress(label: str, show: bool = True):
     if not show:
         return NoProgress()
     return RichProgress(label) if sys.stderr.isatty() else PlainProgress(label)
+
+
+class WeekProgress:
+    """A transient rich bar of weeks simulated, redrawn at most ~10 times a second."""
+
+    def __init__(self, label: str, weeks: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                 TextColumn("week {task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
+                                 TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+                                 transient=True, refresh_per_second=10)
+        self.progress.start()
+        self.task = self.progress.add_task(label, total=weeks)
+
+    def __call__(self, week: int) -> None:
+        self.progress.update(self.task, completed=week)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def week_progress(label: str, weeks: int, show: bool = True) -> WeekProgress | None:
+    """A week bar when stderr is a terminal (and ``show``), else None: quiet in logs and pipes."""
+    if not show or not sys.stderr.isatty():
+        return None
+    return WeekProgress(label, weeks)

@@ -23,7 +23,8 @@ import orgsim
 FRONT_END = frozenset({
     "__main__.py", "cli.py", "dashboard/app.py", "experiments/sweep.py", "experiments/executors.py",
     "experiments/store.py", "runs/progress.py", "experiments/analysis.py", "errors.py", "experiments/sweepfile.py",
-    "experiments/sampling.py", "experiments/sensitivity.py",
+    "experiments/sampling.py", "experiments/sensitivity.py", "experiments/replicates.py", "experiments/api.py",
+    "model/catalogue.py", "outputs/replicates.py",
 })
 FRONT_END_DIRS = ("outputs/plots/",)
 

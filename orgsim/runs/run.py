@@ -38,9 +38,17 @@ class RunResult:
     summary: dict[str, Any]
 
 
-def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None) -> RunResult:
-    """Run one scenario to its horizon (or dissolution) and collect what was observed."""
-    model = OrgModel(scenario, seed=seed).run()
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
+             on_week: Callable[[int], Any] | None = None) -> RunResult:
+    """Run one scenario to its horizon (or dissolution) and collect what was observed.
+    ``on_week(weeks_done)`` is called after each week (progress; it cannot change the run)."""
+    model = OrgModel(scenario, seed=seed)
+    if on_week is None:
+        model.run()
+    else:
+        while model.running:
+            model.step()
+            on_week(model.week)
     ts = model.recorder.frame(model)
     return RunResult(scenario, model, ts, events_frame(model), summary(model, ts))
 

@@ -85,8 +85,8 @@ def dissolution(rep: Replicate) -> dict[str, Any]:
             "voters": None if last is None else last["yes"] + last["no"]}
 
 
-def _faction_ids(detail: pd.Series) -> pd.Series:
-    return detail.str.extract(r"faction=(\d+)")[0].astype(float)
+def _faction_ids(ev: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(ev["faction"], errors="coerce")
 
 
 # --------------------------------------------------------------------------- ISO
@@ -113,10 +113,10 @@ def measure_iso_faction(rep: Replicate, critique_label: str = "Renewal", convent
     start = event_week(sc, "critique", critique_label)
     conv = event_week(sc, "convention", convention_label)
     formed = ev[(ev["kind"] == "faction_formed") & ev["week"].between(start, conv)]
-    ids = set(_faction_ids(formed["detail"]).dropna().astype(int))
-    size = int(formed["detail"].str.extract(r"size=(\d+)")[0].astype(int).sum()) if len(formed) else 0
+    ids = set(_faction_ids(formed).dropna().astype(int))
+    size = int(pd.to_numeric(formed["size"]).sum()) if len(formed) else 0
     after = ev[ev["kind"].isin(["expelled", "resigned"]) & ev["week"].between(start, conv + 52)]
-    gone = after[_faction_ids(after["detail"]).isin(ids)]
+    gone = after[_faction_ids(after).isin(ids)]
     author = _critic(ev, start)
     author_out = None if author is None else _first_week(ev, author, ("expelled", "resigned"), start)
     author_expelled = None if author is None else _first_week(ev, author, ("expelled",), start)
@@ -168,7 +168,7 @@ def measure_band(rep: Replicate) -> dict[str, float]:
 
 
 def _critic(ev: pd.DataFrame, week: int) -> int | None:
-    voiced = ev[(ev["week"] == week) & (ev["kind"] == "voiced") & ev["detail"].str.startswith("critique")]
+    voiced = ev[(ev["week"] == week) & (ev["kind"] == "voiced") & (ev["reason"] == "critique")]
     return int(voiced["agent"].iloc[0]) if len(voiced) else None
 
 

@@ -113,7 +113,7 @@ def hold(model: "OrgModel", ev: ConventionEvent | None) -> None:
     if delegates.size == 0:
         return
     appr = approval(model, delegates)
-    model.log("convention", None, f"delegates={delegates.size} approval={np.mean(appr > 0.5):.2f}")
+    model.log("convention", None, delegates=int(delegates.size), approval=round(float(np.mean(appr > 0.5)), 2))
     seats = np.flatnonzero(s.member & (s.role == LEADER))
     before_old = model.old_leadership_share()
     if model.regime.voting == "slate":
@@ -123,7 +123,8 @@ def hold(model: "OrgModel", ev: ConventionEvent | None) -> None:
     _install(model, seats, elected)
     after_old = model.old_leadership_share()
     if before_old >= 0.5 > after_old or before_old < 0.5 <= after_old:
-        model.log("leadership_change", None, f"old_share {before_old:.2f} -> {after_old:.2f}")
+        model.log("leadership_change", None, old_share_before=round(float(before_old), 2),
+                  old_share_after=round(float(after_old), 2))
         model.leadership_changed(old_lost=after_old < 0.5)
     if after_old >= 0.5 and model.factions:
         # losers' consent: an opposition defeated by the old leadership loses trust in it
@@ -149,7 +150,7 @@ def _slate(model: "OrgModel", seats: np.ndarray, delegates: np.ndarray, appr: np
     slate = np.concatenate([loyal, co_opted])
     bundle = appr + (standing(model, slate).mean() if slate.size else 0.0)
     support = float(np.mean(bundle > prm.slate_threshold))
-    model.log("slate_vote", None, f"support={support:.2f} passed={support > 0.5}")
+    model.log("slate_vote", None, support=round(float(support), 2), passed=bool(support > 0.5))
     if support > 0.5:
         s.establishment[co_opted] = True  # the old leadership's own choice
         return slate
@@ -193,13 +194,13 @@ def _install(model: "OrgModel", seats: np.ndarray, elected: np.ndarray) -> None:
         if row not in elected_set:
             agent = model.agent_at[row]
             change_role(model, agent, RANK_AND_FILE)
-            model.log("unseated", agent, "")
+            model.log("unseated", agent)
     for row in elected:
         if s.role[row] != LEADER:
             agent = model.agent_at[row]
             was = s.role[row]
             change_role(model, agent, LEADER)
-            model.log("elected", model.agent_at[row], "organiser" if was == ORGANISER else "")
+            model.log("elected", model.agent_at[row], **({"role": "organiser"} if was == ORGANISER else {}))
             s.popularity[row] = model.rng.normal(0.0, model.params.convention.popularity_sd)
 
 
@@ -211,11 +212,11 @@ def _vote_proposal(model: "OrgModel", proposal, delegates: np.ndarray, appr: np.
     democratising = democratic_deficit(proposed) <= democratic_deficit(current)
     backers = (appr < 0.5) if democratising else (appr >= 0.5)
     share = float(backers.mean())
-    label = proposal.label or ",".join(f"{k}={v}" for k, v in changes.items())
+    label = proposal.label or ", ".join(f"{k}: {v}" for k, v in changes.items())
     if share < prm.seconders:
-        model.log("proposal", None, f"{label}: not seconded ({share:.2f})")
+        model.log("proposal", None, label=label, result="not seconded", share=round(float(share), 2))
         return
     passed = share > 0.5
-    model.log("proposal", None, f"{label}: {'adopted' if passed else 'rejected'} ({share:.2f})")
+    model.log("proposal", None, label=label, result="adopted" if passed else "rejected", share=round(float(share), 2))
     if passed:
-        model.change_regime(changes, f"convention: {label}")
+        model.change_regime(changes, "convention", label)

@@ -54,7 +54,7 @@ def circulate(model: "OrgModel", ev: CritiqueEvent) -> None:
     s.cross_offence[author] = True  # he circulates a document to members beyond his branch's channel
     model.critics.append(author)
     agent = model.agent_at[author]
-    agent.voice(f"critique: {ev.label}".strip() if ev.label else "critique")
+    agent.voice(reason="critique", label=ev.label)
 
     eps = model.params.influence.confidence
     pull = model.params.information.critique_pull * ev.strength

@@ -85,7 +85,7 @@ def _detect(model: "OrgModel") -> None:
         provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
         mean = prm.provisional_weeks if provisional else prm.hearing_weeks
         delay = _procedure_weeks(model, mean, stages=1 if provisional else PROCEDURE_STAGES)
-        model.agent_at[row].charge(model.week + delay, "provisional" if provisional else "member")
+        model.agent_at[row].charge(model.week + delay, reason="provisional" if provisional else "member")
 
 
 def aggravated(model: "OrgModel") -> np.ndarray:
@@ -125,7 +125,7 @@ def _hearing(model: "OrgModel", row: int, cap: int) -> None:
     elif level == SUSPENSION:
         agent.suspend(prm.suspension_weeks)
     else:
-        agent.expel("provisional membership revoked" if provisional else "")
+        agent.expel(**({"reason": "provisional membership revoked"} if provisional else {}))
 
 
 def witness(model: "OrgModel", row: int, level: int) -> None:

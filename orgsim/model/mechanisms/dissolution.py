@@ -56,7 +56,8 @@ def step(model: "OrgModel") -> None:
     yes, total = int((voters & want).sum()), int(voters.sum())
     share = yes / total if total else 0.0
     passed = share > prm.majority
-    model.log("dissolution_vote", None, f"yes={yes} no={total - yes} share={share:.3f} passed={passed}")
+    model.log("dissolution_vote", None, yes=int(yes), no=int(total - yes), share=round(float(share), 3),
+              passed=bool(passed))
     model.dissolution_votes.append({"week": model.week, "yes": yes, "no": total - yes, "share": share})
     if passed:
         model.dissolve()

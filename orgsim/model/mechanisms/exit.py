@@ -108,6 +108,6 @@ def _disaffiliate(model: "OrgModel") -> None:
         if model.rng.random() >= prm.disaffiliation_prob:
             continue
         rows = np.flatnonzero(s.member & (s.branch == b))
-        model.log("disaffiliated", None, f"branch={b} members={rows.size}")
+        model.log("disaffiliated", None, branch=int(b), members=int(rows.size))
         for row in rows:
-            model.agent_at[row].resign(f"branch {b} disaffiliated")
+            model.agent_at[row].resign(reason="branch disaffiliated", branch=int(b))

@@ -84,8 +84,8 @@ def step(model: "OrgModel") -> None:
             rows = nodes[labels == lab]
             fid = model.new_faction_id()
             s.faction[rows] = fid
-            model.log("faction_formed", model.agent_at[rows[0]],
-                      f"faction={fid} size={rows.size} legal={is_legal}")
+            model.log("faction_formed", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size),
+                      legal=bool(is_legal))
     _merge(model)
     _dissolve_small(model)
     _split(model)
@@ -120,7 +120,7 @@ def _merge(model: "OrgModel") -> None:
         for i in group[group != target]:
             s.faction[s.faction == ids[i]] = ids[target]
             model.factions.discard(int(ids[i]))
-            model.log("faction_merged", None, f"faction={ids[i]} into={ids[target]}")
+            model.log("faction_merged", None, faction=int(ids[i]), into=int(ids[target]))
 
 
 def _dissolve_small(model: "OrgModel") -> None:
@@ -130,7 +130,7 @@ def _dissolve_small(model: "OrgModel") -> None:
         if rows.size < prm.dissolve_below:
             s.faction[rows] = NO_FACTION
             model.factions.discard(fid)
-            model.log("faction_dissolved", None, f"faction={fid} size={rows.size}")
+            model.log("faction_dissolved", None, faction=int(fid), size=int(rows.size))
 
 
 def _split(model: "OrgModel") -> None:
@@ -141,8 +141,8 @@ def _split(model: "OrgModel") -> None:
             continue
         if model.rng.random() >= prm.split_prob:
             continue
-        model.log("split", model.agent_at[rows[0]], f"faction={fid} size={rows.size}")
+        model.log("split", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size))
         for row in rows:
-            model.agent_at[row].split_away(f"faction={fid}")
+            model.agent_at[row].split_away()
         model.factions.discard(fid)
         model.splits.append(int(rows.size))

@@ -78,14 +78,14 @@ def reveal(model: "OrgModel", ev: ScandalEvent) -> None:
     if ev.cover_up or withheld:
         damage *= prm.cover_up_factor
 
-    model.log("scandal", None, f"severity={ev.severity} implicated={implicated.size} "
-              f"inquiry={model.regime.investigation} {ev.label}".strip())
+    model.log("scandal", None, severity=ev.severity, implicated=int(implicated.size),
+              inquiry=model.regime.investigation, label=ev.label)
     if independent:
         for row in implicated:
             agent = model.agent_at[row]
             if agent is not None and s.role[row] == LEADER:
                 change_role(model, agent, RANK_AND_FILE)
-                model.log("stood_down", agent, "implicated; independent inquiry")
+                model.log("stood_down", agent, reason="implicated; independent inquiry")
     if ev.public:
         model.public_standing *= 1.0 - model.params.scandal.reputation_hit * ev.severity
 

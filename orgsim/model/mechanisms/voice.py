@@ -77,5 +77,5 @@ def step(model: "OrgModel") -> None:
     s.hidden[:] = False
     s.hidden[e] = dissent & ~voicing
     for row in new:
-        model.agent_at[row].voice(f"grievance={s.grievance[row]:.2f}")
+        model.agent_at[row].voice(reason="grievance", grievance=round(float(s.grievance[row]), 2))
     s.fear[e] *= 1.0 - prm.fear_decay

@@ -2,7 +2,8 @@
 
 The model logs many small events (every charge, censure, resignation); charts and reports show
 the few that structure a run's story. A critique is logged by its author as a ``voiced`` event
-whose detail starts with "critique", so it is recognised from that detail.
+with reason "critique", so it is recognised from that reason (or, in run folders of orgsim before
+events.csv had detail columns, from a detail text starting with "critique").
 """
 
 from __future__ import annotations
@@ -29,13 +30,43 @@ KEY_KINDS = ("convention", "slate_vote", "proposal", "leadership_change", "regim
              "critique", "expelled", "faction_formed", "split", "disaffiliated", "dissolution_vote", "dissolved")
 
 
+def detail_text(events: pd.DataFrame) -> pd.Series:
+    """A short readable text of each event's detail columns (for tables), e.g. "faction 3, size 12"."""
+    from orgsim.model.observe import EVENT_COLUMNS
+
+    cols = [c for c in EVENT_COLUMNS if c in events.columns]
+    if not cols:
+        return pd.Series("", index=events.index, dtype=object)
+
+    def text(row) -> str:
+        parts = []
+        for c in cols:
+            v = row[c]
+            if v is None or (isinstance(v, float) and pd.isna(v)) or v == "":
+                continue
+            if isinstance(v, float) and v.is_integer() and c not in ("severity", "approval", "support", "share",
+                                                                   "grievance", "old_share_before", "old_share_after"):
+                v = int(v)
+            parts.append(str(v) if c in ("label", "reason", "result") else f"{c.replace('_', ' ')} {v}")
+        return ", ".join(parts)
+
+    return events[cols].apply(text, axis=1).astype(object) if len(events) else pd.Series([], dtype=object)
+
+
 def normalise(events: pd.DataFrame) -> pd.DataFrame:
-    """Events with critiques re-labelled as kind ``critique``; an empty frame keeps its columns."""
+    """Events with critiques re-labelled as kind ``critique`` and a readable ``detail`` text; an
+    empty frame keeps its columns."""
     ev = events.copy()
     if ev.empty:
         return ev.reindex(columns=list(dict.fromkeys([*ev.columns, "week", "kind", "agent", "detail"])))
-    detail = ev["detail"].fillna("").astype(str)
-    ev.loc[(ev["kind"] == "voiced") & detail.str.startswith("critique"), "kind"] = "critique"
+    if "detail" in ev.columns:  # a run folder of an older orgsim: one detail text
+        detail = ev["detail"].fillna("").astype(str)
+        critique = detail.str.startswith("critique")
+    else:
+        reason = ev["reason"].fillna("").astype(str) if "reason" in ev.columns else pd.Series("", index=ev.index)
+        critique = reason == "critique"
+        detail = detail_text(ev)
+    ev.loc[(ev["kind"] == "voiced") & critique, "kind"] = "critique"
     ev["detail"] = detail
     return ev
 

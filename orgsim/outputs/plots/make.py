@@ -10,6 +10,7 @@ point. ``kind`` picks one family instead of all that apply.
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 from pathlib import Path
 
@@ -147,18 +148,57 @@ def _same_settings(runs: list[RunFolder]) -> bool:
     return all(scenario_settings(r) == first for r in runs[1:])
 
 
-def group_labels(runs: list[RunFolder]) -> tuple[list[str], dict[str, str]]:
-    """A group per distinct scenario (name and settings); labels name the settings that differ."""
+def _setting_text(key: str, value) -> str:
+    """One differing setting, short: ``voting=individual``; a list or table by its size only
+    (``events: 9``), never the Python text of its items."""
+    name = key.split(".")[-1]
+    if isinstance(value, (list, tuple)):
+        return f"{name}: {len(value)}"
+    if isinstance(value, dict):
+        return f"{name}: {len(value)} keys"
+    if value is None:
+        return f"{name} unset"
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{name}={text if len(text) <= 24 else text[:23] + '…'}"
+
+
+def group_labels(runs: list[RunFolder], names: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """A group per distinct scenario (name and settings), labelled by the scenario's name; runs of
+    one name with different settings (variants made with ``--set``) add the settings that differ
+    among them, a list such as ``events`` by its length. ``names`` (one per run) replace the
+    scenario names, e.g. labels given on the command line."""
     settings = [scenario_settings(r) for r in runs]
-    keys = sorted(set().union(*settings))
-    differ = [k for k in keys if len({repr(s.get(k)) for s in settings}) > 1]
-    groups, labels = [], {}
-    for r, s in zip(runs, settings):
-        diff = ", ".join(f"{k.split('.')[-1]}={s.get(k)}" for k in differ[:3]) + (" …" if len(differ) > 3 else "")
-        key = f"{r.scenario_name}" + (f" ({diff})" if diff else "")
-        groups.append(key)
-        labels[key] = key
-    return groups, labels
+    names = names or [r.scenario_name for r in runs]
+    canon = [json.dumps(s, sort_keys=True, default=str) for s in settings]
+    groups = []
+    for name, c, s in zip(names, canon, settings):
+        variants = {cc: ss for n, cc, ss in zip(names, canon, settings) if n == name}
+        if len(variants) == 1:
+            groups.append(name)
+            continue
+        keys = sorted(set().union(*variants.values()))
+        differ = [k for k in keys if len({json.dumps(v.get(k), sort_keys=True, default=str)
+                                          for v in variants.values()}) > 1]
+        parts = [_setting_text(k, s.get(k)) for k in differ[:3]]
+        label = f"{name} ({', '.join(parts)}{', …' if len(differ) > 3 else ''})"
+        groups.append(label)
+    # still ambiguous (e.g. two event lists of the same length): number the variants
+    for label in set(groups):
+        members = list(dict.fromkeys(c for g, c in zip(groups, canon) if g == label))
+        if len(members) > 1:
+            groups = [f"{g} #{members.index(c) + 1}" if g == label else g for g, c in zip(groups, canon)]
+    return groups, {g: g for g in groups}
+
+
+def compare_title(long: pd.DataFrame) -> str:
+    """``A vs B``, with the number of runs when every group has one (no bands)."""
+    from orgsim.outputs.plots.replicates import group_sizes
+
+    sizes = group_sizes(long)
+    title = " vs ".join(map(str, sizes))
+    if len(title) > 90:
+        title = f"{len(sizes)} scenarios compared"
+    return title + (": one run each" if max(sizes.values()) == 1 else "")
 
 
 def multi_chart(runs: list[RunFolder], dest: Path, kind: str, fmt: str) -> Path:
@@ -173,8 +213,7 @@ def multi_chart(runs: list[RunFolder], dest: Path, kind: str, fmt: str) -> Path:
     if kind == "compare" and n_groups < 2:
         raise OrgsimError("--kind compare: all run folders hold the same scenario; use --kind replicates")
     if kind == "compare":
-        sizes = long.groupby("group")["replicate"].nunique()
-        title = "Scenario and counterfactual" + (": one run each" if sizes.max() == 1 else "")
+        title = compare_title(long)
     else:
         title = replicates_title(long)
     return save(bands_figure(long, title, labels=labels), dest / f"{kind}.{fmt}")
