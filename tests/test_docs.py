@@ -59,3 +59,14 @@ def test_odd_parameter_tables_state_the_code_defaults():
         for key, text in rows.items():
             expected = str(defaults[key]).lower()
             assert text.strip().lower() == expected, f"{table}.{key}: ODD says {text.strip()}, code {expected}"
+
+
+def test_every_behavioural_parameter_states_its_source():
+    odd = Path("docs/ODD.md").read_text()
+    for table in Parameters.model_fields:
+        section = odd.split(f"\n[parameters.{table}]\n", 1)[1].split("\n### ", 1)[0]
+        rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \| ([^|]*) \|", section, flags=re.M)
+        assert rows, f"[parameters.{table}] has no rows with a source column"
+        for name, source, why in rows:
+            assert source.strip() in ("literature", "anchor", "calibrated"), f"{table}.{name}: source {source!r}"
+            assert why.strip(), f"{table}.{name}: no justification"

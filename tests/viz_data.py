@@ -33,7 +33,8 @@ TINY = {
     ],
 }
 SWEEP_PARAMS = {"environment.climate": [0.2, 3.0], "regime.dissent_penalty": ["none", "expulsion"]}
-SWEEP_BASE = {"name": "tiny", "weeks": 52, "start_date": "2019-01-07", "organisation": {"members": 150, "branches": 6}}
+# two years: in model v2 (a stationary default) a climate of 3 needs more than one to show as growth
+SWEEP_BASE = {"name": "tiny", "weeks": 104, "start_date": "2019-01-07", "organisation": {"members": 150, "branches": 6}}
 SWEEP_SEED, SWEEP_REPLICATES = 5, 3
 KEEP_COLUMNS = ["members", "voiced_dissent", "hidden_dissent", "mean_trust"]
 

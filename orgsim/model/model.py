@@ -31,6 +31,7 @@ from orgsim.model.ties import Ties
 # The weekly schedule after events: (name, function). Order matters and is documented in ODD §3.
 SCHEDULE = (
     ("information", information.step),
+    ("scandal", scandal.step),
     ("influence", influence.step),
     ("grievance", grievance.step),
     ("voice", voice.step),
@@ -89,7 +90,8 @@ class OrgModel(mesa.Model):
         self.factions_formed = 0
         self.splits: list[int] = []
         self.dissolution_votes: list[dict[str, Any]] = []
-        self.last_dissolution_vote = -10**9
+        self.motion_vote_week: int | None = None  # a dissolution motion awaiting its vote
+        self.failed_support = 0.0  # support for dissolution when a motion last failed
         self.conventions_held = 0
         self.regime_changes = 0
         self.seat_changes = 0
@@ -123,6 +125,8 @@ class OrgModel(mesa.Model):
         s.joined[:n_members] = -self.rng.integers(0, 520, n_members)
         s.trust[:n_members] = s.base_trust[:n_members]
         s.commitment[:n_members] = 0.6
+        # political identity of the founding members, grown over their tenure (exit)
+        s.identity[:n_members] = exit.socialised(self, exit.recruit_identity(self, n_members), -s.joined[:n_members])
 
         # staff: leaders and regional organisers, drawn from the members
         k_org = org.n_organisers
@@ -139,6 +143,7 @@ class OrgModel(mesa.Model):
         s.trust[staff] = s.base_trust[staff] = np.clip(s.base_trust[staff] + 0.15, 0, 1)
         s.establishment[leaders] = True
         s.joined[staff] = -520
+        s.identity[staff] = exit.socialised(self, s.identity[staff], 520)
         self.net = build_network(self.rng, s.branch, net.within_degree, net.cross_degree, organisers,
                                  [r for r in regions[:k_org]], leaders)
         self._rebuild_adjacency()
@@ -159,7 +164,7 @@ class OrgModel(mesa.Model):
         s.risk_aversion[rows] = self.rng.uniform(0.0, 2.0 * vp.risk_aversion, k)
         s.base_trust[rows] = np.clip(self.rng.normal(org.initial_trust, 0.08, k), 0.0, 1.0)
         s.popularity[rows] = self.rng.normal(0.0, self.params.convention.popularity_sd, k)
-        for name in ("grievance", "strain", "resentment", "fear", "injustice", "discredit", "commitment"):
+        for name in ("grievance", "strain", "resentment", "fear", "injustice", "discredit", "commitment", "identity"):
             getattr(s, name)[rows] = 0.0
         s.trust[rows] = s.base_trust[rows]
         s.establishment[rows] = s.implicated[rows] = s.cross_offence[rows] = False

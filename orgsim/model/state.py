@@ -27,7 +27,7 @@ class State:
     """Arrays of per-person state, all of length ``n`` (the milieu size)."""
 
     FLOATS = ("pos", "grievance", "trust", "fear", "commitment", "threshold", "risk_aversion",
-              "injustice", "discredit", "strain", "resentment", "efficacy", "popularity", "base_trust")
+              "injustice", "discredit", "strain", "resentment", "efficacy", "popularity", "base_trust", "identity")
     INTS = ("status", "role", "branch", "faction", "joined", "left_week", "charged_week",
             "hearing_week", "suspended_until", "sanction_level", "pid", "critic")
     BOOLS = ("voicing", "hidden", "establishment", "implicated", "cross_offence")

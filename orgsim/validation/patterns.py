@@ -147,13 +147,29 @@ def measure_convention(rep: Replicate, label: str = "2019") -> dict[str, float]:
 
 
 def measure_revelation(rep: Replicate, label: str = "2013 handling", weeks: int = 8) -> dict[str, Any]:
-    """ISO-4/5: share of members gone within ``weeks`` of a revelation; dissolution vote."""
+    """ISO-4/5: share of members who left within ``weeks`` of a revelation (by resignation,
+    expulsion, split or disaffiliation: a dissolution within the window counts the members who
+    were still there to vote, not as a loss); the dissolution vote."""
     w = event_week(rep.scenario, "scandal", label)
     before = members_at(rep, w - 1)
-    after = members_at(rep, w + weeks)
+    ts = rep.timeseries
+    after = int(ts["members"].iloc[min(w + weeks, len(ts) - 1)]) if len(ts) > w else members_at(rep, w + weeks)
     out = {"members_before": before, "loss": float(1 - after / before) if before else 1.0}
     out.update(dissolution(rep))
     return out
+
+
+def measure_crisis_timeline(rep: Replicate, label: str = "2013 handling") -> dict[str, Any]:
+    """ISO-6: weeks from a revelation to the first dissolution motion and vote after it, and the
+    dissolution votes held before it."""
+    w = event_week(rep.scenario, "scandal", label)
+    ev = rep.events
+    motions = ev[(ev["kind"] == "motion") & (ev["week"] >= w)]["week"]
+    votes = ev[ev["kind"] == "dissolution_vote"]["week"]
+    after = votes[votes >= w]
+    return {"motion_after": int(motions.iloc[0]) - w if len(motions) else None,
+            "vote_after": int(after.iloc[0]) - w if len(after) else None,
+            "votes_before_revelation": int((votes < w).sum())}
 
 
 # --------------------------------------------------------------------------- SEP
@@ -262,3 +278,121 @@ def measure_witnesses(scenario: Scenario, replicate: int, window: int = 8) -> di
     after = range(expelled_week + 1, expelled_week + 1 + window)
     return {"witnesses": int(stay.sum()), "voiced_before": mean(before, 0), "voiced_after": mean(after, 0),
             "grievance_before": mean(before, 1), "grievance_after": mean(after, 1)}
+
+
+# --------------------------------------------------------------------------- new cases (issue 11, point 9)
+def splits_of(rep: Replicate, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+    """The splits of a run between weeks ``start`` and ``end`` (inclusive), from the event log:
+    week, size (the faction and the circle that left with it) and share of the members of the
+    week before."""
+    ev = rep.events
+    rows = ev[(ev["kind"] == "split") & (ev["week"] >= start)]
+    if end is not None:
+        rows = rows[rows["week"] <= end]
+    out = []
+    for w, d in zip(rows["week"], pd.to_numeric(rows["size"])):
+        size = int(d)
+        before = members_at(rep, int(w) - 1) if w > 0 else rep.summary["initial_members"]
+        out.append({"week": int(w), "size": size, "share": size / before if before else float("nan")})
+    return out
+
+
+def _dissolved_by(rep: Replicate, week: int) -> bool:
+    d = rep.summary["dissolved_week"]
+    return d is not None and d <= week
+
+
+def _loss(rep: Replicate, start: int, end: int) -> float | None:
+    """Share of the members of week ``start - 1`` no longer members at week ``end``; None if the
+    organisation dissolved by then (a dissolution is not a loss of members: it is judged apart)."""
+    if _dissolved_by(rep, end):
+        return None
+    before = members_at(rep, start - 1)
+    return float(1 - members_at(rep, end) / before) if before else None
+
+
+def measure_wrp(rep: Replicate, label: str = "expels Healy", split_weeks: int = 8,
+                fragment_weeks: int = 78) -> dict[str, Any]:
+    """WRP 1985: after the revelation that made the scandal public (the scandal whose label
+    contains ``label``): dissolution within a year; the largest split within ``split_weeks``
+    (share of the members of the week before it); splits within ``fragment_weeks``; the share
+    of members lost within a year (None when dissolved)."""
+    w = event_week(rep.scenario, "scandal", label)
+    early = splits_of(rep, w, w + split_weeks)
+    return {
+        "members_before": members_at(rep, w - 1),
+        "dissolved_within_year": _dissolved_by(rep, w + 52),
+        "dissolved_week_after": None if rep.summary["dissolved_week"] is None else rep.summary["dissolved_week"] - w,
+        "largest_early_split": max((s["share"] for s in early), default=0.0),
+        "splits_within_fragment_weeks": len(splits_of(rep, w, w + fragment_weeks)),
+        "loss_year": _loss(rep, w, w + 52),
+        "factions_after": int(((rep.events["kind"] == "faction_formed") & (rep.events["week"] >= w)).sum()),
+    }
+
+
+def measure_cwi(rep: Replicate, congress_label: str = "World Congress", end_label: str = "ends the pre-congress") -> dict[str, Any]:
+    """CWI 2019: factions formed in the pre-congress period (from ``preconvention_weeks`` before
+    the World Congress to the centre's ending of the fight, the reform whose label contains
+    ``end_label``), their largest membership as a share of members; the largest split from the
+    start of the fight to the horizon (share of the members of the week before it) and its week
+    after the start; dissolution within a year of the end of the fight."""
+    sc, ev, ts = rep.scenario, rep.events, rep.timeseries
+    congress = event_week(sc, "convention", congress_label)
+    start = congress - sc.regime.preconvention_weeks
+    end = event_week(sc, "reform", end_label)
+    formed = ev[(ev["kind"] == "faction_formed") & ev["week"].between(start, end)]
+    window = ts.iloc[start:min(end + 1, len(ts))]
+    fshare = (window["faction_members"] / window["members"].clip(lower=1)).max() if len(window) else 0.0
+    splits = splits_of(rep, start)
+    largest = max(splits, key=lambda s: s["share"], default=None)
+    return {
+        "factions_formed": int(len(formed)),
+        "max_faction_share": float(fshare),
+        "splits": len(splits),
+        "largest_split": 0.0 if largest is None else largest["share"],
+        "split_weeks_after_start": None if largest is None else largest["week"] - start,
+        "dissolved_within_year": _dissolved_by(rep, end + 52),
+    }
+
+
+def measure_workers_league(rep: Replicate, start_label: str = "purge regime",
+                           end_label: str = "removed") -> dict[str, Any]:
+    """Workers League 1973-74: share of members lost from the start of the purge regime (the
+    reform whose label contains ``start_label``) to the leader's removal (``end_label``) (None
+    when dissolved); factions formed and splits from the start to the horizon; dissolution by
+    the horizon."""
+    sc, ev = rep.scenario, rep.events
+    w0, w1 = event_week(sc, "reform", start_label), event_week(sc, "reform", end_label)
+    return {
+        "members_before": members_at(rep, w0 - 1),
+        "loss": _loss(rep, w0, w1),
+        "factions_formed": int(((ev["kind"] == "faction_formed") & (ev["week"] >= w0)).sum()),
+        "splits": len(splits_of(rep, w0)),
+        "dissolved": rep.summary["dissolved_week"] is not None,
+    }
+
+
+def measure_dsa(rep: Replicate, growth_label: str = "2019", end_label: str = "2023",
+                fall_label: str = "ebbs") -> dict[str, Any]:
+    """DSA 2015-23: membership at the convention whose label contains ``growth_label`` and at
+    its peak, over the initial membership; the ebb from the peak (up to the convention labelled
+    ``end_label``) to that convention, and whether the peak came before it; factions (caucuses)
+    at each convention; splits; dissolution."""
+    sc, ts = rep.scenario, rep.timeseries
+    initial = rep.summary["initial_members"]
+    w19, w23 = event_week(sc, "convention", growth_label), event_week(sc, "convention", end_label)
+    fall = event_week(sc, "climate", fall_label)
+    m = ts["members"].to_numpy(float)[: w23 + 1]
+    peak_week = int(np.argmax(m)) if m.size else 0
+    peak = float(m.max()) if m.size else float(initial)
+    at_end = members_at(rep, w23)
+    conv_weeks = [sc.event_week(e) for e in sc.events if e.kind == "convention"]
+    return {
+        "ratio_2019": members_at(rep, w19) / initial,
+        "peak_ratio": peak / initial,
+        "peak_weeks_after_fall": peak_week - fall,
+        "ebb": float(1 - at_end / peak) if not _dissolved_by(rep, w23) else None,
+        "caucuses_at_conventions": [int(ts["factions"].iloc[w]) if w < len(ts) else 0 for w in sorted(conv_weeks)],
+        "splits": rep.summary["splits"],
+        "dissolved": rep.summary["dissolved_week"] is not None,
+    }

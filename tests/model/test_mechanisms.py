@@ -34,13 +34,16 @@ def test_bounded_confidence_ignores_neighbours_beyond_the_radius():
     assert np.allclose(m.state.pos[rows], before[rows])  # no one hears the other camp
 
 
-def test_wide_confidence_brings_positions_together():
+@pytest.mark.parametrize("rule, rate, weeks", [("averaging", 0.1, 30), ("pairwise", 0.3, 60)])
+def test_wide_confidence_brings_positions_together(rule, rate, weeks):
+    # pairwise: one encounter a week at most, so it takes longer than averaging over all ties
     m = small_model(parameters__influence__drift=0.0, parameters__influence__confidence=1.0,
+                    parameters__influence__rule=rule, parameters__influence__rate=rate,
                     regime__unity_of_thought=0.0)
     rows = rank_and_file(m)
     m.state.pos[rows] = m.rng.uniform(0, 1, rows.size)
     spread = m.state.pos[rows].std()
-    for _ in range(30):
+    for _ in range(weeks):
         influence.step(m)
     assert m.state.pos[rows].std() < 0.5 * spread
 
@@ -249,7 +252,8 @@ def test_recruits_come_from_the_periphery_and_become_agents():
     m = small_model(seed=8, environment__climate=5.0)
     n_agents = len(m.agents)
     periphery = m.state.status == PERIPHERY
-    recruitment.step(m)
+    for _ in range(4):  # a month of recruitment in a rising movement
+        recruitment.step(m)
     joined = periphery & (m.state.status == MEMBER)
     assert joined.sum() == m.flows["recruits"] > 0
     assert len(m.agents) == n_agents + joined.sum()
@@ -305,10 +309,36 @@ def test_dissolution_vote_passes_only_when_most_members_want_it():
         m.state.trust[want] = 0.05
         m.state.grievance[want] = 0.6
         m.state.efficacy[want] = 0.1
+        dissolution.step(m)  # the motion is tabled; the vote comes after the debate
+        tabled = len(m.dissolution_votes)
+        m.week += m.params.dissolution.debate_weeks
         dissolution.step(m)
-        outcomes[share] = (len(m.dissolution_votes), m.dissolved)
-    assert outcomes[0.9] == (1, True)
-    assert outcomes[0.35] == (1, False)
+        outcomes[share] = (tabled, len(m.dissolution_votes), m.dissolved)
+    assert outcomes[0.9] == (0, 1, True)
+    assert outcomes[0.35] == (0, 1, False)
+
+
+def test_a_failed_motion_returns_only_when_support_has_grown():
+    m = small_model(seed=9)
+    rows = members(m)
+    want = rows[: int(0.4 * rows.size)]
+    m.state.commitment[want], m.state.trust[want], m.state.grievance[want] = 0.05, 0.05, 0.6
+    m.state.efficacy[want] = 0.1
+    for _ in range(1 + m.params.dissolution.debate_weeks):
+        dissolution.step(m)
+        m.week += 1
+    assert len(m.dissolution_votes) == 1 and not m.dissolved  # 40% want it: the motion fails
+    for _ in range(20):  # the same support: no new motion, however long one waits
+        dissolution.step(m)
+        m.week += 1
+    assert m.motion_vote_week is None and len(m.dissolution_votes) == 1
+    more = rows[: int(0.8 * rows.size)]  # the crisis deepens
+    m.state.commitment[more], m.state.trust[more], m.state.grievance[more] = 0.05, 0.05, 0.6
+    m.state.efficacy[more] = 0.1
+    for _ in range(1 + m.params.dissolution.debate_weeks):
+        dissolution.step(m)
+        m.week += 1
+    assert len(m.dissolution_votes) == 2 and m.dissolved
 
 
 def test_hope_of_change_or_mere_indifference_does_not_make_members_want_dissolution():
@@ -367,3 +397,139 @@ def test_organisers_take_on_their_regions_mood_unless_loyal_to_the_centre():
 def test_no_vote_is_called_in_a_healthy_organisation(model):
     dissolution.step(model)
     assert model.dissolution_votes == [] and not model.dissolved
+
+
+# ---------------------------------------------------------------- model v2: opinion dynamics as cited
+def _clusters(x, gap=0.02, minshare=0.02):
+    x = np.sort(x)
+    sizes = np.bincount(np.concatenate([[0], np.cumsum(np.diff(x) > gap)]))
+    return int((sizes >= minshare * x.size).sum())
+
+
+def _complete_graph_clusters(rule, eps, seed, n=400, weeks=250):
+    import scipy.sparse as sp
+    m = small_model(seed=seed, organisation__members=n, organisation__branches=1, organisation__periphery=0.0,
+                    parameters__influence__rule=rule, parameters__influence__rate=0.5,
+                    parameters__influence__confidence=eps, parameters__influence__drift=0.0,
+                    parameters__influence__line_pull=0.0, parameters__influence__falsification=False)
+    s = m.state
+    s.role[:] = RANK_AND_FILE  # nobody holds the line: Deffuant's setting
+    s.pos[:] = m.rng.random(m.n)
+    full = sp.csr_matrix(np.ones((m.n, m.n)) - np.eye(m.n))
+    m.net.weighted = lambda w: full
+    m._rebuild_adjacency()
+    for _ in range(weeks):
+        influence.step(m)
+    return _clusters(s.pos[s.member])
+
+
+@pytest.mark.parametrize("eps, expected", [(0.15, 3), (0.2, 2), (0.3, 1)])
+def test_pairwise_rule_gives_deffuants_cluster_count(eps, expected):
+    # Deffuant et al. 2000: from uniform opinions, about floor(1 / (2 eps)) major clusters
+    counts = [_complete_graph_clusters("pairwise", eps, seed) for seed in range(3)]
+    assert sorted(counts)[1] == expected, counts
+
+
+def test_averaging_rule_reaches_consensus_where_pairwise_keeps_two_camps():
+    # Hegselmann & Krause 2002: consensus on a complete graph above eps ~ 0.2
+    assert _complete_graph_clusters("averaging", 0.25, 0, weeks=100) == 1
+    assert sorted(_complete_graph_clusters("pairwise", 0.2, s) for s in range(3))[1] == 2
+
+
+# ---------------------------------------------------------------- model v2: revelations as a process
+def _reveal(m, **ev):
+    from orgsim.model.mechanisms import scandal
+    from orgsim.model.mechanisms.scandal import ScandalEvent
+    scandal.reveal(m, ScandalEvent(kind="scandal", week=0, **ev))
+    return scandal
+
+
+def test_a_revelation_is_believed_over_weeks_and_least_by_the_loyal():
+    m = small_model(seed=3, regime__transparency="open")
+    rows = rank_and_file(m)
+    m.state.base_trust[rows[::2]] = m.state.trust[rows[::2]] = 0.95  # loyalists
+    m.state.base_trust[rows[1::2]] = m.state.trust[rows[1::2]] = 0.4
+    before = m.state.trust[rows].mean()
+    scandal = _reveal(m, severity=0.8, implicates="leadership", share=0.5, reach=1.0)
+    first_week = before - m.state.trust[rows].mean()
+    for _ in range(8):
+        scandal.step(m)
+    total = before - m.state.trust[rows].mean()
+    assert 0 < first_week < 0.5 * total  # most of the damage comes after the first week
+    belief = m.news[-1].extra["belief"]
+    assert belief[rows[::2]].mean() < belief[rows[1::2]].mean()  # the loyal believe it least
+
+
+def test_an_independent_inquiry_removes_the_implicated_when_it_reports_and_lifts_discredit():
+    m = small_model(seed=4, regime__investigation="independent", regime__transparency="open")
+    scandal = _reveal(m, severity=0.8, implicates="leadership", share=0.5, reach=1.0)
+    implicated = np.flatnonzero(m.state.implicated)
+    assert implicated.size and (m.state.role[implicated] == 2).all()  # still in office
+    for week in range(1, m.params.scandal.inquiry_weeks):
+        m.week = week
+        scandal.step(m)
+    assert (m.state.role[implicated] == 2).all()
+    discredit = m.state.discredit.sum()
+    m.week = m.params.scandal.inquiry_weeks
+    scandal.step(m)
+    assert (m.state.role[implicated] != 2).all()
+    assert m.state.discredit.sum() < (1 - 0.5 * m.params.scandal.credibility_independent) * discredit
+
+
+# ---------------------------------------------------------------- model v2: caucuses and splits
+def test_content_members_with_a_position_of_their_own_form_caucuses_where_rights_allow():
+    outcome = {}
+    for rights in ("permanent", "banned"):
+        m = small_model(seed=5, regime__faction_rights=rights, regime__dissent_penalty="censure")
+        s = m.state
+        s.grievance[:] = 0.0  # nobody aggrieved: organised difference, not dissent
+        s.voicing[:] = False
+        s.pos[rank_and_file(m)] = 0.5 + 0.25 * (np.arange(rank_and_file(m).size) % 2)  # a tendency
+        for _ in range(3):
+            factions.step(m)
+        outcome[rights] = np.count_nonzero(s.member & (s.faction != NO_FACTION))
+    assert outcome["permanent"] >= 20 and outcome["banned"] == 0, outcome
+
+
+def test_a_split_takes_the_faction_and_its_like_minded_circle():
+    m = small_model(seed=6, regime__faction_rights="permanent", parameters__factions__split_prob=1.0)
+    s = m.state
+    rows = rank_and_file(m)
+    group = rows[s.branch[rows] == s.branch[rows[0]]][:8]
+    fid = m.new_faction_id()
+    s.faction[group] = fid
+    s.pos[rows] = 0.8  # the faction's circle shares its position
+    s.trust[group] = 0.05
+    before = s.member.sum()
+    factions._split(m)
+    assert not s.member[group].any()
+    assert m.splits and m.splits[0] > group.size and before - s.member.sum() == m.splits[0]
+
+
+# ---------------------------------------------------------------- model v2: attachment
+def test_recruits_of_a_surge_have_weaker_identity_and_tenure_strengthens_it():
+    m = small_model(seed=7)
+    calm = exit.recruit_identity(m, 2000)
+    m.environment = m.environment.model_copy(update={"climate": 4.0})
+    surge = exit.recruit_identity(m, 2000)
+    assert surge.mean() < calm.mean() - 0.15
+    assert (exit.socialised(m, calm, 260) > calm).all()
+
+
+def test_identity_holds_members_through_lost_trust_where_they_own_the_organisation():
+    commitment = {}
+    for regime in ({"voting": "individual", "faction_rights": "permanent", "transparency": "open",
+                    "horizontal_communication": "allowed", "organiser_appointment": "elected",
+                    "dissent_penalty": "none"},
+                   {"voting": "slate", "faction_rights": "banned", "transparency": "secret",
+                    "horizontal_communication": "forbidden", "organiser_appointment": "appointed",
+                    "dissent_penalty": "expulsion"}):
+        m = small_model(seed=8, **{f"regime__{k}": v for k, v in regime.items()})
+        rows = members(m)
+        m.state.identity[rows] = 0.9
+        m.state.trust[rows] = 0.0  # the leadership is discredited
+        m.state.commitment[rows] = 0.5
+        for _ in range(10):
+            exit.step(m)
+        commitment[regime["voting"]] = m.state.commitment[m.state.member].mean()
+    assert commitment["individual"] > commitment["slate"] + 0.1, commitment

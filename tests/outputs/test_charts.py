@@ -92,7 +92,9 @@ def test_run_overview_uses_weeks_without_a_start_date(tmp_path):
 
 def test_network_snapshots_replay_the_run(run_dir):
     run = read_run(run_dir)
-    weeks = [0, 40, int(run.timeseries["week"].max())]
+    # weeks when the tiny organisation still has leaders (in model v2 it collapses by branch
+    # disaffiliations after its scandal, leaders included, before week 78)
+    weeks = [0, 40, 60]
     snaps = capture(run_dir, weeks, run.timeseries)
     assert [s.week for s in snaps] == weeks
     for s in snaps:  # the replay holds the members the stored series counted

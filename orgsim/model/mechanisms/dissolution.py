@@ -1,15 +1,22 @@
-"""Dissolution by vote.
+"""Dissolution as a deliberation: a motion, a debate, a vote, and a motion that can return.
 
 A member wants the organisation dissolved when his commitment is below ``commitment_below``,
 his trust in the leadership below ``trust_below``, his voice efficacy below ``efficacy_below``
-(he sees no prospect that voice can change things; before a convention at which an organised
-opposition stands, members hope rather than despair) and his grievance above
-``grievance_above`` (he holds the organisation itself to be rotten, rather than merely drifting
-away from it). When the share of engaged members who
-want it reaches ``motion_share`` (and no vote was held in the last ``cooldown`` weeks), a
-dissolution vote is called: each engaged member takes part with probability ``participation``
-and votes for dissolution if he wants it. It passes with more than ``majority`` of the votes,
-and the organisation ceases to exist that week.
+(he sees no prospect that voice can change things) and his grievance above ``grievance_above``
+(he holds the organisation itself to be rotten, rather than merely drifting away from it).
+
+Motion. When the share of engaged members who want it reaches ``motion_share``, a motion to
+dissolve is tabled (by members: no leadership can stop an all-member call) and put to the vote
+``debate_weeks`` later, the notice a constitution gives for a special convention or a
+referendum. Members go on learning, leaving and changing their minds during the debate; the
+vote is decided by who still takes part then.
+
+Vote. Each engaged member takes part with probability ``participation`` and votes for
+dissolution if he wants it; everyone else who takes part, the loyalists included, votes to
+carry on. It passes with more than ``majority`` of the votes, and the organisation ceases to
+exist that week. A motion that fails can be tabled again once more members want dissolution
+than wanted it at the failed vote (no fixed cooldown: a crisis that deepens brings it back, one
+that abates does not).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ class DissolutionParams(Strict):
     motion_share: Prob = Field(0.3, description="Share of members wanting dissolution that gets a dissolution vote called.")
     participation: Prob = Field(0.6, description="Probability that a member takes part in a dissolution vote.")
     majority: Prob = Field(0.5, description="Share of votes needed to dissolve (more than this).")
-    cooldown: int = Field(8, ge=1, le=520, description="Weeks after a failed vote before another can be called.")
+    debate_weeks: int = Field(2, ge=0, le=52, description="Weeks from a tabled motion to dissolve to its vote (the notice of a special convention or referendum).")
 
 
 def wants(model: "OrgModel") -> np.ndarray:
@@ -46,12 +53,18 @@ def step(model: "OrgModel") -> None:
     prm = model.params.dissolution
     m = model.engaged
     n = int(m.sum())
-    if n == 0 or model.week - model.last_dissolution_vote < prm.cooldown:
+    if n == 0:
         return
     want = wants(model)
-    if want.sum() / n < prm.motion_share:
+    support = float(want.sum()) / n
+    if model.motion_vote_week is None:
+        if support >= prm.motion_share and support > model.failed_support:
+            model.motion_vote_week = model.week + prm.debate_weeks
+            model.log("motion", None, support=round(support, 3), vote_week=model.motion_vote_week)
         return
-    model.last_dissolution_vote = model.week
+    if model.week < model.motion_vote_week:
+        return
+    model.motion_vote_week = None
     voters = m & (model.rng.random(model.n) < prm.participation)
     yes, total = int((voters & want).sum()), int(voters.sum())
     share = yes / total if total else 0.0
@@ -61,3 +74,5 @@ def step(model: "OrgModel") -> None:
     model.dissolution_votes.append({"week": model.week, "yes": yes, "no": total - yes, "share": share})
     if passed:
         model.dissolve()
+    else:
+        model.failed_support = support

@@ -44,6 +44,8 @@ class ExitParams(Strict):
     efficacy_weight: Prob = Field(0.3, description="Weight of voice efficacy in commitment.")
     grievance_weight: float = Field(0.2, ge=0.0, le=5.0, description="Weight of grievance against commitment.")
     adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
+    identity_weight: Prob = Field(0.3, description="Weight of political identity (bound through ownership or deference) in commitment.")
+    socialisation: Prob = Field(0.004, description="Weekly share of the gap to full identity that membership closes (sunk costs, comrades, tradition).")
     disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
     disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
 
@@ -52,18 +54,34 @@ COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:
-    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and,
-    before a convention with an organised opposition, the hope that the convention can change
-    things, for every member (voice instead of exit, Hirschman 1970)."""
+    """Voice efficacy: the regime's openness; a legal faction's weight for its members; and, in
+    the pre-convention period, everyone's hope that the convention can change things, in
+    proportion to the organised opposition (the share of engaged members in factions, full hope
+    at half of them)."""
     s = model.state
     eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
     if factions.legal(model):
         f_eff = model.params.factions.efficacy
-        if model.in_preconvention and model.factions:
-            eff[:] = np.maximum(eff, f_eff)
-        else:
-            eff[s.faction != NO_FACTION] = f_eff
+        in_faction = s.faction != NO_FACTION
+        eff[in_faction] = f_eff
+        if model.in_preconvention:
+            # a convention is coming: everyone's hope that it can change things grows with the
+            # strength of the organised opposition (voice instead of exit, Hirschman 1970)
+            e = model.engaged
+            organised = np.count_nonzero(in_faction & e) / max(1, np.count_nonzero(e))
+            eff[:] = np.maximum(eff, f_eff * min(1.0, 2.0 * organised))
     return eff
+
+
+def recruit_identity(model: "OrgModel", k: int) -> np.ndarray:
+    """Political identity of new members: Beta(2, 1 + climate), mean 2 / (3 + climate). Those who
+    join in a surge come with the mood of the moment rather than with the politics."""
+    return model.rng.beta(2.0, 1.0 + max(model.environment.climate, 0.05), k)
+
+
+def socialised(model: "OrgModel", identity: np.ndarray, weeks: np.ndarray | int) -> np.ndarray:
+    """Identity after ``weeks`` of membership: the gap to 1 closes at ``socialisation`` a week."""
+    return 1.0 - (1.0 - identity) * (1.0 - model.params.exit.socialisation) ** np.asarray(weeks)
 
 
 def step(model: "OrgModel") -> None:
@@ -77,8 +95,14 @@ def step(model: "OrgModel") -> None:
     social = 1.0 - np.exp(-engaged_ties / COMRADES)
     left_share = np.divide(left_ties, engaged_ties + left_ties, out=np.zeros(mr.size), where=(engaged_ties + left_ties) > 0)
 
+    s.identity[m] += prm.socialisation * (1.0 - s.identity[m])
+    # identity binds to the organisation through the members' own politics where the regime lets
+    # them own it, and through deference to the leadership where it does not
+    own = 1.0 - democratic_deficit(model.regime)
+    attach = s.identity[m] * (own + (1.0 - own) * s.trust[m])
     target = (prm.trust_weight * s.trust[m] + prm.social_weight * social[np.searchsorted(mr, m)]
-              + prm.efficacy_weight * s.efficacy[m] - prm.grievance_weight * s.grievance[m])
+              + prm.efficacy_weight * s.efficacy[m] + prm.identity_weight * attach
+              - prm.grievance_weight * s.grievance[m])
     s.commitment[m] += prm.adapt * (np.clip(target, 0.0, 1.0) - s.commitment[m])
 
     theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull - 0.3)

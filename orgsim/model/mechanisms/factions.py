@@ -1,16 +1,27 @@
-"""Factions: organised dissent.
+"""Factions and caucuses: organised difference, and organised dissent.
 
-Engaged, voicing members who are tied to one another (cross-branch ties usable with the
-probability their communication weight gives) and whose positions lie within the confidence
-radius form a faction once a connected group reaches ``min_size``. Voicing members join a
+Who is willing to organise. Where factions are legal (faction rights permanent, or during the
+pre-convention period when rights are pre-convention only) members organise around positions,
+not only grievance: an engaged member is willing when he voices dissent, or when his position
+stands apart from the official line (distance / confidence - 1/2 > 0: a tendency of his own;
+content members can be in caucuses) by more than the risk he runs: (R + fear) x S, with S the
+severity of the regime's sanction times ``tolerated_risk``, or the full severity where
+horizontal communication is forbidden (organising across branches is then "sabotage"). Where factions are illegal only voicing members who
+accept the risk are willing: G - R x S > T (no discount for detection), or the author of a
+critique who still voices it; membership is then a disciplinary offence.
+
+Formation and life. Willing members tied to one another (cross-branch ties usable with the
+probability their communication weight gives) whose positions lie within the confidence
+radius form a faction once a connected group reaches ``min_size``. Willing members join a
 faction of a like-minded tie, and factions joined by a tie between like-minded members (not
-across branches where horizontal talk is forbidden) merge into the largest. Factions are legal when faction rights are permanent, or
-during the pre-convention period when rights are pre-convention only. In an illegal faction
-a member stays only while G - R x S > T (he accepts the risk without any discount for
-detection), or while he is the author of a critique who still voices it; membership is a
-disciplinary offence. A faction whose members stop voicing
-dissolves when it falls below ``dissolve_below``. A faction whose mean trust in the
-leadership falls below ``split_trust`` leaves together with weekly probability ``split_prob``.
+across branches where horizontal talk is forbidden) merge into the largest: one platform, one
+faction. Members who are no longer willing drop out; a faction below ``dissolve_below`` fades.
+
+Splits. A faction whose mean trust in the leadership falls below ``split_trust`` leaves
+together with weekly probability ``split_prob``. It takes its close ties with it: each engaged
+member within the confidence radius of the faction's mean position follows with probability
+equal to the share of his engaged ties who are leaving (a Granovetter threshold drawn
+uniformly), so a split is sized by the organised group and its circle.
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ from pydantic import Field
 from orgsim.model.schema import Prob, Strict
 
 from orgsim.model.mechanisms.regime import severity
-from orgsim.model.state import NO_FACTION
+from orgsim.model.state import NO_FACTION, RANK_AND_FILE
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
@@ -51,7 +62,16 @@ def step(model: "OrgModel") -> None:
     is_legal = legal(model)
     m = model.engaged
     willing = m & s.voicing
-    if not is_legal:
+    if is_legal:
+        # a tendency of one's own: organising around a position apart from the line, worth the
+        # risk the regime attaches to organising (across branches where that is forbidden, the
+        # full sanction: "sabotage")
+        apart = np.abs(s.pos - model.line) / eps - 0.5
+        sev = severity(model.regime, model.params.voice)
+        if model.regime.horizontal_communication != "forbidden":
+            sev *= model.params.voice.tolerated_risk
+        willing |= m & (apart > (s.risk_aversion + s.fear) * sev)
+    else:
         sev = severity(model.regime, model.params.voice)
         # a critique's author stands by his platform while he still voices it
         willing &= (s.grievance - (s.risk_aversion + s.fear) * sev > s.threshold) | (s.critic >= 0)
@@ -141,8 +161,24 @@ def _split(model: "OrgModel") -> None:
             continue
         if model.rng.random() >= prm.split_prob:
             continue
-        model.log("split", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size))
-        for row in rows:
+        circle = _circle(model, rows)
+        model.log("split", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size + circle.size))
+        for row in np.concatenate([rows, circle]):
             model.agent_at[row].split_away()
         model.factions.discard(fid)
-        model.splits.append(int(rows.size))
+        model.splits.append(int(rows.size + circle.size))
+
+
+def _circle(model: "OrgModel", rows: np.ndarray) -> np.ndarray:
+    """Engaged like-minded members who follow a leaving faction: each with probability equal to
+    the share of his engaged ties who leave."""
+    s = model.state
+    leaving = np.zeros(model.n, dtype=bool)
+    leaving[rows] = True
+    e = model.engaged_rows
+    ties_out = model.member_tie_sum(leaving[e].astype(np.float64), engaged_only=True)
+    ties = model.member_tie_sum()[e]
+    share = np.divide(ties_out, ties, out=np.zeros(e.size), where=ties > 0)
+    close = np.abs(s.pos[e] - s.pos[rows].mean()) < model.params.influence.confidence
+    follow = close & ~leaving[e] & (s.role[e] == RANK_AND_FILE) & (model.rng.random(e.size) < share)
+    return e[follow]

@@ -116,7 +116,7 @@ def lose_trust(model: "OrgModel", who: np.ndarray, amount: float | np.ndarray) -
     s.trust[who] = np.clip(s.trust[who] - _discount(model, who) * amount, 0.0, 1.0)
 
 
-def add_discredit(model: "OrgModel", who: np.ndarray, amount: float) -> None:
+def add_discredit(model: "OrgModel", who: np.ndarray, amount: float | np.ndarray) -> None:
     """Lasting damage to the leadership's standing, and the immediate loss of trust; the part of
     commitment that rests on trust goes with it at once (a revelation is a shock, not a drift)."""
     s = model.state

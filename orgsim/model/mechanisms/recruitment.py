@@ -22,6 +22,7 @@ from pydantic import Field
 
 from orgsim.model.schema import Prob, Strict
 
+from orgsim.model.mechanisms.exit import recruit_identity
 from orgsim.model.state import LEFT, MEMBER, NEVER, NO_FACTION, PERIPHERY
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class RecruitmentParams(Strict):
-    rate: float = Field(0.0007, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
+    rate: float = Field(0.00025, ge=0.0, le=1.0, description="Weekly recruitment hazard per unit of engaged member contact.")
     outreach: Prob = Field(0.7, description="Share of recruitment contact that comes from the branch's public activity rather than personal ties.")
     reputation_weight: float = Field(1.0, ge=0.0, le=10.0, description="How strongly mean trust (reputation) scales recruitment.")
     renewal_weeks: int = Field(52, ge=1, le=1040, description="Weeks before a departed member's place in the milieu is taken by a new person.")
@@ -66,6 +67,7 @@ def join(model: "OrgModel", row: int | np.ndarray) -> None:
     s.trust[row] = model.state.base_trust[row]
     s.grievance[row] = s.strain[row] = s.resentment[row] = s.fear[row] = s.injustice[row] = s.discredit[row] = 0.0
     s.commitment[row] = 0.5
+    s.identity[row] = recruit_identity(model, np.size(row))
     s.sanction_level[row] = 0
     s.faction[row] = NO_FACTION
     s.suspended_until[row] = NEVER

@@ -45,6 +45,7 @@ def test_sep3_witnesses_fall_silent_but_keep_their_grievance():
 def test_sep4_the_counterfactual_keeps_its_dissenters_and_holds_or_grows():
     m = [measure_discipline(r) for r in reps(CF)]
     bands = [measure_band(r) for r in reps(CF)]
+    # (no expulsions would hold by construction: the counterfactual's harshest penalty is censure;
+    # whether the critic stays is not: he may resign)
     assert share(x["critic_removed_after"] is None and x["critic_left_after"] is None for x in m) >= 0.8
-    assert share(x["expulsions_after_critique"] == 0 for x in m) >= 0.9
     assert share(b["final_ratio"] >= 0.9 for b in bands) >= 0.8
