@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up orgsim on a fresh machine. Idempotent: steps already done are skipped quickly.
 #   bash setup.sh          the package (orgsim run, sweep, plot)
-#   bash setup.sh --viz    plus the dashboard (orgsim viz): the viz extra and solara's browser assets
+#   bash setup.sh --viz    plus the dashboard (orgsim viz): the viz extra, with solara's browser assets (solara-assets)
 #   bash setup.sh --dev    plus what the tests need: pytest, Playwright and Debian's chromium, and the
 #                          EMA Workbench for orgsim discover (also alone: pip install -e ".[ema]")
 set -euo pipefail
@@ -51,9 +51,5 @@ PY
 installed || python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
 
 if [ -n "$mode" ]; then
-  # solara's JavaScript/CSS come from the npm registry into .viz/solara-cdn (git-ignored)
-  if ! python -m orgsim.dashboard.assets --check >/dev/null 2>&1; then
-    command -v npm >/dev/null 2>&1 || apt_install npm
-    python -m orgsim.dashboard.assets --quiet
-  fi
+  python -m orgsim.dashboard.assets --check >&2 || { echo "setup.sh: solara's browser assets do not match solara" >&2; exit 1; }
 fi

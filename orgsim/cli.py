@@ -4,7 +4,8 @@ It is the top layer and composes the others: a run's data files (runs) and then 
 report (outputs), in the same atomic folder; a sweep's results (experiments), then its charts.
 
 Errors the user can fix are reported as one short message on stderr (exit status 2);
-Ctrl-C exits with status 130 and leaves no half-written output.
+Ctrl-C exits with status 130 and leaves no half-written output; SIGTERM and SIGHUP stop every
+command the same way (exit status 128 + the signal's number).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from orgsim import __version__
 from orgsim.errors import OrgsimError
+from orgsim.runs.safety import exit_status, restore_signals, short, stop_on_signals
+
+MAX_MESSAGE = 400  # characters per line of an error message (user input is never echoed whole)
 
 
 def _parse_sets(items: list[str]) -> dict:
@@ -25,7 +29,9 @@ def _parse_sets(items: list[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OrgsimError(f"--set {item!r}: expected KEY=VALUE, e.g. --set organisation.members=10000")
+            raise OrgsimError(f"--set {short(item)}: expected KEY=VALUE, e.g. --set organisation.members=10000")
+        if len(key) > 200:
+            raise OrgsimError(f"--set {short(key)}: not a scenario key (keys are short dotted paths)")
         out[key.strip()] = parse_value(value.strip())
     return out
 
@@ -49,11 +55,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
-    scenario = load_scenario(path, overrides, parameters=args.parameters)
+    scenario = load_scenario(path, overrides, parameters=args.parameters)  # checked before the model is even imported
     out = Path(args.out) if args.out else default_root(scenario.name, overrides) / f"seed-{scenario.seed}"
-    from orgsim.runs.run import check_out_dir
+    from orgsim.runs.run import preflight
 
-    check_out_dir(out, args.force)
+    preflight(scenario, out, args.force)  # output folder and memory, before any work
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
           f"{scenario.weeks} weeks", flush=True)
     from orgsim.outputs.report import run_decorator
@@ -108,11 +114,11 @@ def _run_set(args: argparse.Namespace, path: Path) -> int:
         rs = run_set(path, seeds, overrides, root=args.out, force=args.force, workers=args.workers,
                      decorate=functools.partial(decorate_run, charts=args.seed_charts),
                      on_run=lambda r: r.status == "ran" and progress.advance(1, 0), planned=planned)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         progress.close()
         print(f"orgsim: interrupted; finished seeds are kept in {rs.root}: run the same command again to "
               "continue", file=sys.stderr)
-        return 130
+        return exit_status(exc)
     progress.close()
     t1 = time.perf_counter()
     write_set_summary(rs)
@@ -171,7 +177,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from orgsim.experiments.replicates import plan_set, read_set, run_set, set_summary
     from orgsim.outputs.plots.style import slug
-    from orgsim.outputs.replicates import compare_outputs, decorate_run, text_table
+    from orgsim.outputs.replicates import check_compare_out, compare_outputs, decorate_run, text_table
 
     plans = []
     for kind, p in sources:
@@ -183,6 +189,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     labels = labels or names
     if len(set(labels)) != len(labels):
         raise OrgsimError(f"two sets have the same name ({', '.join(labels)}); give --labels A,B,...")
+    out = Path(args.out) if args.out else Path("results") / "compare" / slug("-vs-".join(names))[:100]
+    check_compare_out(out)  # before any seed is run: only an orgsim comparison folder is rewritten
     sets = []
     for (kind, p, plan), label in zip(plans, labels):
         if kind == "folder":
@@ -194,7 +202,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
             rs = run_set(p, seeds or DEFAULT_SEEDS, {}, force=args.force, workers=args.workers,
                          decorate=functools.partial(decorate_run, charts=False), planned=plan)
         sets.append((label, [r.folder for r in rs.runs], set_summary(rs.scenario_name, rs.summaries)))
-    out = Path(args.out) if args.out else Path("results") / "compare" / slug("-vs-".join(names))[:100]
     written = compare_outputs(out, sets, charts=not args.no_charts, fmt=args.format)
     print(text_table([(label, summary) for label, _, summary in sets]))
     for f in written:
@@ -268,20 +275,10 @@ def _report_sweep(report) -> None:
     print(f"wrote {report.out}")
 
 
-def _stop_on_sigterm() -> None:
-    """A batch system's SIGTERM (time limit) stops a sweep like Ctrl-C: finished parts are kept."""
-    import signal
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-
-
-def _interrupted(out) -> int:
+def _interrupted(out, exc: KeyboardInterrupt) -> int:
     print(f"orgsim: interrupted; finished tasks are kept in {out}: run the same command again to resume",
           file=sys.stderr)
-    return 130
+    return exit_status(exc)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -291,17 +288,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from orgsim.experiments.executors import prestart
 
     prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
-    from orgsim.experiments.sweep import default_out, load_plan, run_sweep
+    from orgsim.experiments.sweepfile import load_sweep
+
+    sweep, base = load_sweep(args.sweep, args.replicates)  # checked before the engine is even imported
+    from orgsim.experiments.sweep import default_out, plan_from_sweep, run_sweep
     from orgsim.outputs.report import write_sweep_report
 
-    plan = load_plan(args.sweep, replicates=args.replicates)
+    plan = plan_from_sweep(sweep, base, args.sweep, allow_large=args.allow_large)
     out = Path(args.out) if args.out else default_out(plan)
-    _stop_on_sigterm()
     try:
         report = run_sweep(plan, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                            decorate=None if args.no_charts else write_sweep_report)
-    except KeyboardInterrupt:
-        return _interrupted(out)
+    except KeyboardInterrupt as exc:
+        return _interrupted(out, exc)
     _report_sweep(report)
     return 0
 
@@ -316,12 +315,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from orgsim.experiments.sensitivity import run_sensitivity
     from orgsim.outputs.report import write_sensitivity_report
 
-    _stop_on_sigterm()
     try:
         result = run_sensitivity(args.spec, method=args.method, out=args.out, workers=args.workers,
-                                 scheduler=args.scheduler, force=args.force, decorate=write_sensitivity_report)
-    except KeyboardInterrupt:
-        return _interrupted(args.out or "its output folder")
+                                 scheduler=args.scheduler, force=args.force, decorate=write_sensitivity_report,
+                                 allow_large=args.allow_large)
+    except KeyboardInterrupt as exc:
+        return _interrupted(args.out or "its output folder", exc)
     _report_sweep(result["report"])
     print(f"wrote {result['csv']} and {result['png']}")
     return 0
@@ -395,6 +394,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                         "(default: $DASK_SCHEDULER_ADDRESS when --workers is not given)")
     p.add_argument("--force", action="store_true", help="discard results already in the output folder and start again")
     p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html (faster)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run a study past the size limit (more than 100,000 points or 1,000,000 runs; docs/sweeps.md)")
 
 
 def _add_sweep_parsers(sub) -> None:
@@ -473,21 +474,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _message(exc: OrgsimError) -> str:
+    lines = str(exc).splitlines() or [""]
+    return "\n".join(line if len(line) <= MAX_MESSAGE else line[:MAX_MESSAGE - 3] + "..." for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = stop_on_signals()  # SIGTERM and SIGHUP stop any command as Ctrl-C does
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except OrgsimError as exc:
-        print(f"orgsim: error: {exc}", file=sys.stderr)
+        print(f"orgsim: error: {_message(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("orgsim: interrupted; no partial output was kept", file=sys.stderr)
-        return 130
+        return exit_status(exc)
     except BrokenPipeError:  # output piped into `head` and the like
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        restore_signals(previous)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What users do every day (issue 15, part A): replicate sets, variant folders, compare, scenarios
 by name, fast errors, Python functions returning DataFrames, Mesa's batch_run."""
 
+import base64
 import filecmp
 import json
 import math
@@ -79,6 +80,9 @@ def test_seeds_give_one_folder_per_seed_identical_to_single_runs(tmp_path, monke
     assert sorted(p.name for p in root.glob("seed-*")) == ["seed-1", "seed-2", "seed-3"]
     for f in ("replicates.csv", "replicates.json", "replicates.png", "outcomes.png", "report.html"):
         assert (root / f).stat().st_size > 0
+    report = (root / "report.html").read_text()  # self-contained: both charts embedded, byte for byte
+    for f in ("replicates.png", "outcomes.png"):
+        assert f'src="data:image/png;base64,{base64.b64encode((root / f).read_bytes()).decode()}"' in report
     assert cli("run", "baseline", "--seed", 2, "--out", tmp_path / "single", "--no-charts", *SMALL) == 0
     for f in ("timeseries.csv", "events.csv", "summary.json", "scenario.toml"):
         assert filecmp.cmp(root / "seed-2" / f, tmp_path / "single" / f, shallow=False), f
@@ -148,6 +152,8 @@ def test_compare_runs_missing_seeds_and_labels_by_name(tmp_path, monkeypatch, ca
     assert ((table["wilson_lo"] <= table["share"]) & (table["share"] <= table["wilson_hi"])).all()
     for f in ("compare.png", "outcomes.png", "report.html"):
         assert (dest / f).stat().st_size > 0
+    report = (dest / "report.html").read_text()
+    assert report.count('src="data:image/png;base64,') == 2 and "<img src=\"compare.png" not in report
     # a replicate folder is read as it is
     assert cli("compare", tmp_path / "results" / "closed", tmp_path / "results" / "open", "--no-charts",
                "--out", tmp_path / "c") == 0

@@ -1,36 +1,58 @@
 """The interactive dashboard: Mesa's SolaraViz over the same OrgModel the command line runs.
 
 Serve it with ``orgsim viz [SCENARIO]`` (see :mod:`orgsim.dashboard.serve`), which runs
-``solara run orgsim.dashboard.app`` on 127.0.0.1 with the browser assets installed by ``setup.sh``.
+``solara run orgsim.dashboard.app`` on 127.0.0.1 with the browser assets of the pinned
+``solara-assets`` package.
 
 SolaraViz builds a model from keyword parameters on Reset and reads a ``datacollector``;
 :class:`DashboardModel` is the adapter: it loads the chosen scenario file, applies the regime,
 environment and size chosen in the sidebar as dotted-key overrides (the same mechanism as
 ``orgsim run --set``), builds an ordinary :class:`~orgsim.model.model.OrgModel` and collects the last
 recorded week after each step. A select left at "(scenario)" keeps the scenario's own value.
+
+Speed: Mesa's play loop draws every page once per model step after a fixed pause, which cost
+about a second per week here; its threaded mode lets the model change state during every render
+pass, which solara stops with "Too many renders" on a busy machine. :func:`PlayControls` plays at
+a chosen number of weeks per second instead: each frame steps the weeks due since the last one,
+draws the page once, and waits until the page has shown it. The charts
+(:mod:`orgsim.dashboard.live`) keep their figures and only move new data in.
+
+The page is composed of Mesa's SolaraViz parts (``ModelCreator`` for the parameters, ``ShowSteps``)
+with these controls and the charts laid out directly: SolaraViz itself would add its own play loop
+and put the charts under a lone tab named "Page 0".
 """
 
 from __future__ import annotations
 
+import html
 import os
+import threading
+import time
+import warnings
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
+# Mesa 3.3.1's ComponentsView trips solara's hook lint when imported: harmless, and not ours to fix
+warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
 import solara  # noqa: E402
 from mesa import DataCollector  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
+from mesa.visualization.solara_viz import ModelCreator, ShowSteps  # noqa: E402
+from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
+from orgsim.dashboard.live import Frame, LineChart, NetworkChart  # noqa: E402
+from orgsim.dashboard.serve import scenario_dir  # noqa: E402
 from orgsim.errors import OrgsimError  # noqa: E402
 from orgsim.model.model import OrgModel  # noqa: E402
 from orgsim.model.observe import Recorder  # noqa: E402
-from orgsim.outputs.plots.events import key_events  # noqa: E402
-from orgsim.outputs.plots.network import COLOR_BY, draw_network, layout, place_leaders, snapshot, choose_rows  # noqa: E402
-from orgsim.outputs.plots.style import OKABE_ITO, RC, Figure, plt  # noqa: E402
 from orgsim.model.scenario import load_scenario  # noqa: E402
-from orgsim.dashboard.serve import scenario_dir  # noqa: E402
+from orgsim.outputs.plots import COLOR_BY  # noqa: E402
+from orgsim.outputs.plots.events import KEY_KINDS  # noqa: E402
+from orgsim.outputs.plots.network import snapshot  # noqa: E402
+from orgsim.outputs.plots.style import OKABE_ITO  # noqa: E402
+from orgsim.outputs.report import event_detail  # noqa: E402
 
 KEEP = "(scenario)"  # a select left at this value keeps the scenario's own setting
 # sidebar control -> (dotted scenario key, label, choices)
@@ -54,16 +76,30 @@ SERIES = ("members", "organisers", "leaders", "recruits", "resignations", "expul
 MAX_DRAWN = 1500  # members drawn in the network view (a sample of whole branches beyond this)
 
 
-def scenario_choices() -> list[str]:
-    """Scenario names of scenarios/*.toml, plus the one given on the command line if it is elsewhere."""
-    names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
+SPEED = 40         # weeks per second while playing (the sidebar's slider)
+SPEEDS = (1, 200)   # its range
+
+
+def _given() -> Path | None:
+    """The scenario file given on the command line (``orgsim viz path/to/file.toml``), if any."""
     extra = os.environ.get("ORGSIM_VIZ_SCENARIO")
+    return Path(extra) if extra and extra.endswith(".toml") else None
+
+
+def scenario_choices() -> list[str]:
+    """Scenario names of scenarios/*.toml, plus the file given on the command line (by its name)."""
+    names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
+    given = _given()
+    extra = given.stem if given else os.environ.get("ORGSIM_VIZ_SCENARIO")
     if extra and extra not in names:
         names.insert(0, extra)
     return names or ["baseline"]
 
 
 def scenario_path(choice: str) -> Path:
+    given = _given()
+    if given is not None and choice in (given.stem, str(given)):
+        return given
     p = Path(choice)
     if p.suffix == ".toml" and p.is_file():
         return p
@@ -75,7 +111,8 @@ def scenario_path(choice: str) -> Path:
 
 def initial_scenario() -> str:
     choices = scenario_choices()
-    wanted = os.environ.get("ORGSIM_VIZ_SCENARIO")
+    given = _given()
+    wanted = given.stem if given else os.environ.get("ORGSIM_VIZ_SCENARIO")
     if wanted in choices:
         return wanted
     return "baseline" if "baseline" in choices else choices[0]
@@ -102,7 +139,13 @@ class DashboardModel(OrgModel):
         self.choice = scenario
         self.latest: dict[str, float] = {}
         self.datacollector = DataCollector(model_reporters={c: _reporter(c) for c in SERIES})
-        self._view = None  # cached network layout
+        # the play loop steps in one thread while frames are drawn in another: both hold this lock
+        self.lock = threading.RLock()
+        self.key_events: list[tuple[int, str, str]] = []  # (week, kind, detail), collected as they happen
+        self._seen = 0
+        self._frame: Frame | None = None
+        self.shown = threading.Condition()
+        self.shown_steps = -1  # the last step the page has drawn
         self._collect()
 
     def _collect(self) -> None:
@@ -114,18 +157,39 @@ class DashboardModel(OrgModel):
             probe.record(self)
             self.latest = {c: float(probe.data[c][0]) for c in SERIES}
         self.datacollector.collect(self)
+        for week, kind, _agent, detail in self.events[self._seen:]:
+            if kind == "voiced" and isinstance(detail, dict) and detail.get("reason") == "critique":
+                kind = "critique"
+            if kind in KEY_KINDS:
+                self.key_events.append((int(week), kind, event_detail(detail)))
+        self._seen = len(self.events)
 
     def step(self) -> None:
-        super().step()
-        self._collect()
+        with self.lock:
+            super().step()
+            self._collect()
 
-    def view(self):
-        """Network layout, computed once per model (the branch structure does not change)."""
-        if self._view is None:
-            snap = snapshot(self)
-            branches, sampled = choose_rows([snap], MAX_DRAWN)
-            self._view = (*layout(snap, branches), sampled)
-        return self._view
+    def frame(self) -> Frame:
+        """A consistent copy of what the page shows, made once per step (under the lock)."""
+        with self.lock:
+            if self._frame is None or self._frame.steps != self.steps:
+                status = "dissolved" if self.dissolved else ("finished" if not self.running else "running")
+                self._frame = Frame(
+                    steps=self.steps, week=self.week, weeks=self.scenario.weeks,
+                    start_date=self.scenario.start_date,
+                    series={c: np.asarray(v, dtype=float) for c, v in self.datacollector.model_vars.items()},
+                    snap=snapshot(self), key_events=list(self.key_events), status=status)
+            return self._frame
+
+
+    def mark_shown(self, steps: int) -> None:
+        with self.shown:
+            self.shown_steps = max(self.shown_steps, steps)
+            self.shown.notify_all()
+
+    def wait_shown(self, steps: int, timeout: float = 5.0) -> bool:
+        with self.shown:
+            return self.shown.wait_for(lambda: self.shown_steps >= steps, timeout)
 
 
 def _reporter(column: str):
@@ -143,106 +207,160 @@ def model_params() -> dict:
 
 
 # --------------------------------------------------------------------------- components
-def _week_axis(model):
-    df = model.datacollector.get_model_vars_dataframe()
-    return df, list(range(len(df)))  # row 0 is the state at the start, row k the end of week k-1
+LINE_CHARTS = {
+    "membership": ([("members", "members", OKABE_ITO["black"], "-"),
+                    ("faction_members", "in factions", OKABE_ITO["green"], "-")], "members (persons)", None),
+    "dissent": ([("voiced_dissent", "voiced dissent", OKABE_ITO["vermillion"], "-"),
+                 ("hidden_dissent", "hidden dissent", OKABE_ITO["purple"], "--")], "members (persons)", None),
+    "trust": ([("mean_trust", "mean trust in leadership", OKABE_ITO["blue"], "-"),
+               ("mean_grievance", "mean grievance", OKABE_ITO["vermillion"], "-")], "level (0 to 1)", (-0.02, 1.02)),
+}
+TITLES = {"membership": "Membership", "dissent": "Voiced and hidden dissent", "trust": "Trust and grievance"}
 
 
 @solara.component
 def NetworkView(model):
     update_counter.get()
     color_by, set_color_by = solara.use_state("position")
-    base, centre, sampled = model.view()
-    snap = snapshot(model)
-    with plt.rc_context(RC):
-        # fixed margins: constrained layout would double the time of each frame
-        fig = Figure(figsize=(6, 4.4))
-        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)
-        ax = fig.subplots()
-        draw_network(ax, snap, place_leaders(snap, base, centre), color_by)
-        n = int(snap.members.sum())
-        ax.set_title(f"week {model.week}: {n} members" + (" (sample of branches)" if sampled else "")
-                     + f"; colour: {color_by}", loc="left", fontsize=9)
-    with solara.Column():
+    chart = solara.use_memo(lambda: NetworkChart(model.frame(), MAX_DRAWN, model.scenario.name), [model])
+    png = chart.png(model.frame(), color_by)
+    with solara.Column(gap="4px"):
         solara.ToggleButtonsSingle(value=color_by, values=list(COLOR_BY), on_value=set_color_by)
-        solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, model, color_by])
-
-
-def _lines(model, series, ylabel, title, ylim=None):
-    df, x = _week_axis(model)
-    with plt.rc_context(RC):
-        fig = Figure(figsize=(6, 3.0))
-        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.16, top=0.9)
-        ax = fig.subplots()
-        for col, label, colour, style in series:
-            ax.plot(x, df[col], color=colour, ls=style, label=label)
-        ax.set_xlabel("week")
-        ax.set_xlim(0, max(10, len(x) - 1))
-        ax.set_ylabel(ylabel)
-        if ylim:
-            ax.set_ylim(*ylim)
-        else:  # counts of persons: from zero, and never a fractional axis when nothing has happened yet
-            top = max(float(df[[c for c, *_ in series]].max().max()), 4.0)
-            ax.set_ylim(0, top * 1.12)
-        ax.set_title(title, loc="left", fontsize=9)
-        ax.legend(loc="best", fontsize=7, frameon=False)
-    return fig
+        solara.Image(png)
 
 
 @solara.component
-def MembershipPlot(model):
+def LinePlot(model, which: str):
     update_counter.get()
-    fig = _lines(model, [("members", "members", OKABE_ITO["black"], "-"),
-                         ("faction_members", "in factions", OKABE_ITO["green"], "-")],
-                 "members (persons)", f"{model.scenario.name}: membership")
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, model])
-
-
-@solara.component
-def DissentPlot(model):
-    update_counter.get()
-    fig = _lines(model, [("voiced_dissent", "voiced dissent", OKABE_ITO["vermillion"], "-"),
-                         ("hidden_dissent", "hidden dissent", OKABE_ITO["purple"], "--")],
-                 "members (persons)", "Voiced and hidden dissent")
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, model])
-
-
-@solara.component
-def TrustPlot(model):
-    update_counter.get()
-    fig = _lines(model, [("mean_trust", "mean trust in leadership", OKABE_ITO["blue"], "-"),
-                         ("mean_grievance", "mean grievance", OKABE_ITO["vermillion"], "-")],
-                 "level (0 to 1)", "Trust and grievance", ylim=(-0.02, 1.02))
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, model])
+    series, ylabel, ylim = LINE_CHARTS[which]
+    chart = solara.use_memo(
+        lambda: LineChart(model.frame(), series, ylabel, f"{model.scenario.name}: {TITLES[which].lower()}"
+                          if which == "membership" else TITLES[which], ylim), [model])
+    solara.Image(chart.png(model.frame()))
 
 
 @solara.component
 def EventsView(model):
     update_counter.get()
-    import pandas as pd
-
-    from orgsim.model.observe import events_frame
-
-    ev = key_events(events_frame(model))
+    f = model.frame()
     s = model.scenario
-    status = "dissolved" if model.dissolved else ("finished" if not model.running else "running")
-    lines = [f"**{s.name}** — week {model.week} of {s.weeks}, {status}. Regime: "
-             + ", ".join(f"{k.replace('_', ' ')} {getattr(model.regime, k)}" for k in
-                         ("voting", "faction_rights", "dissent_penalty", "horizontal_communication")) + "."]
-    if ev.empty:
-        lines.append("No key events yet.")
-    else:
-        lines.append("| week | event | detail |\n|---:|---|---|")
-        for _, r in ev.tail(8).iterrows():
-            lines.append(f"| {r['week']} | {r['kind'].replace('_', ' ')} | {str(r['detail'])[:60]} |")
-    solara.Markdown("\n\n".join(lines[:2]) + ("\n" + "\n".join(lines[2:]) if len(lines) > 2 else ""))
+    regime = ", ".join(f"{k.replace('_', ' ')} {getattr(model.regime, k)}" for k in
+                       ("voting", "faction_rights", "dissent_penalty", "horizontal_communication"))
+    now = f" ({f.when(f.week)})" if f.start_date else ""
+    solara.HTML(tag="p", unsafe_innerHTML=f"<b>{html.escape(s.name)}</b> — week {f.week} of {s.weeks}{now}, "
+                f"{f.status}. Regime: {html.escape(regime)}.")
+    if not f.key_events:
+        solara.Text("No key events yet.")
+        return
+    head = "date" if f.start_date else "week"
+    rows = "".join(f"<tr><td>{f.when(w) if f.start_date else w}</td><td>{html.escape(k.replace('_', ' '))}</td>"
+                   f"<td>{html.escape(d[:70])}</td></tr>" for w, k, d in f.key_events[-8:])
+    solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr><th>{head}</th><th>event</th><th>detail</th></tr></thead>"
+                f"<tbody>{rows}</tbody>", style="text-align:left; font-size:0.9em; border-spacing:12px 2px")
+
+
+@solara.component
+def Charts(model):
+    """The main page: network and membership, dissent and trust, then the week and the key events."""
+    with solara.Columns([1, 1]):
+        NetworkView(model)
+        LinePlot(model, "membership")
+    with solara.Columns([1, 1]):
+        LinePlot(model, "dissent")
+        LinePlot(model, "trust")
+    EventsView(model)
+    Shown(model)
+
+
+@solara.component
+def Shown(model):
+    """Rendered last: tells the play loop that the page now shows the model's current step."""
+    update_counter.get()
+    model.mark_shown(model.frame().steps)
+
+
+def play(model, playing, speed, max_frames: int | None = None) -> None:
+    """Step ``model`` at ``speed`` weeks per second while ``playing``: each frame steps the weeks due,
+    draws the page once (``force_update``) and waits until it is shown before the next."""
+    t0, done, frames = time.monotonic(), 0, 0
+    while playing.value and model.running and (max_frames is None or frames < max_frames):
+        rate = max(float(speed.value), 0.1)
+        due = int(rate * (time.monotonic() - t0)) - done
+        if due <= 0:
+            time.sleep(min(0.05, 1.0 / rate))
+            continue
+        cap = max(1, int(rate / 2))  # at most half a second of play per frame: a slow page drops weeks' debt
+        if due > cap:
+            done += due - cap
+            due = cap
+        for _ in range(due):
+            model.step()
+            done += 1
+            if not model.running or not playing.value:
+                break
+        frames += 1
+        force_update()
+        model.wait_shown(model.steps)
+        time.sleep(0.005)  # a breath between frames: the page's render loop always settles
+
+
+@solara.component
+def PlayControls(model: solara.Reactive, model_parameters: solara.Reactive):
+    """Reset, play/pause and Step (one week), and the speed of play in weeks per second."""
+    update_counter.get()
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(SPEED)
+    error = solara.use_reactive(None)
+    running = model.value.running
+
+    def loop():
+        try:
+            play(model.value, playing, speed)
+        except Exception as exc:  # noqa: BLE001 - shown on the page, not lost in a thread
+            error.set(f"error while playing: {exc}")
+            raise
+        finally:
+            if not model.value.running:  # the run ended: the button goes back to ▶ (disabled)
+                playing.set(False)
+
+    solara.use_thread(loop, dependencies=[playing.value, model.value], intrusive_cancel=False)
+
+    def reset():
+        playing.set(False)
+        error.set(None)
+        model.value = model.value.__class__(**model_parameters.value)
+
+    def step():
+        model.value.step()
+        force_update()
+
+    solara.SliderInt(label="Speed (weeks per second)", value=speed, min=SPEEDS[0], max=SPEEDS[1])
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=reset)
+        solara.Button(label="❚❚" if playing.value else "▶", color="primary", disabled=not running,
+                      on_click=lambda: playing.set(not playing.value))
+        solara.Button(label="Step", color="primary", on_click=step, disabled=playing.value or not running)
+    if error.value:
+        solara.Error(label=error.value)
 
 
 @solara.component
 def Page():
     # one model per browser session: a module-level model would be shared by every tab
     params = model_params()
-    model = solara.use_memo(
+    first = solara.use_memo(
         lambda: DashboardModel(**{k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}), [])
-    SolaraViz(model, components=[NetworkView, MembershipPlot, DissentPlot, TrustPlot, EventsView],
-              model_params=params, name="orgsim dashboard", play_interval=150)
+    model = solara.use_reactive(first)
+    model_parameters = solara.use_reactive({})
+    title = f"orgsim: {model.value.scenario.name}"
+    solara.Title(title)
+    with solara.AppBar():
+        solara.AppBarTitle(title)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            PlayControls(model, model_parameters)
+        with solara.Card("Model Parameters"):
+            ModelCreator(model, params, model_parameters=model_parameters)
+        with solara.Card("Information"):
+            ShowSteps(model.value)
+    Charts(model.value)

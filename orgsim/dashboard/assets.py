@@ -1,30 +1,27 @@
-"""Solara's browser assets (JavaScript and CSS), fetched once from the npm registry.
+"""Solara's browser assets (JavaScript and CSS), from the ``solara-assets`` package on PyPI.
 
 Solara serves its front end from a CDN that machines here cannot reach; it can instead serve
-files from a local proxy-cache folder (``SOLARA_ASSETS_PROXY_CACHE_DIR``). This module works out
-which npm packages the installed solara needs (from its own page template and widgets, so an
-upgrade of solara asks for the matching versions), and unpacks each one with ``npm pack`` into
-that folder. ``bash setup.sh --dev`` runs it; ``python -m orgsim.dashboard.assets`` does it by hand.
+files from a local folder (``SOLARA_ASSETS_PROXY_CACHE_DIR``). The solara project publishes
+exactly those files, for each solara release, as the ``solara-assets`` package, which installs
+them under ``<prefix>/share/solara/cdn``. The viz extra pins ``solara`` and ``solara-assets``
+to the same version, so the assets always match the front end that solara's page asks for.
+``python -m orgsim.dashboard.assets --check`` says whether they are installed and match.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 
-SPEC = r"((?:@[\w.-]+/)?[\w.-]+@\d[\w.+-]*)/"
+DIST = "solara-assets"
 
 
 def home() -> Path:
-    """The dashboard's working folder: ``.viz/`` in a source checkout, else ~/.cache/orgsim."""
+    """The dashboard's working folder (solara's home): ``.viz/`` in a source checkout, else ~/.cache/orgsim."""
     env = os.environ.get("ORGSIM_VIZ_HOME")
     if env:
         return Path(env)
@@ -34,91 +31,58 @@ def home() -> Path:
     return Path.home() / ".cache" / "orgsim"
 
 
-def assets_dir() -> Path:
-    return Path(os.environ.get("ORGSIM_VIZ_ASSETS", home() / "solara-cdn"))
-
-
-def _solara_root() -> Path:
-    spec = importlib.util.find_spec("solara")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("solara is not installed: pip install 'orgsim[viz]' (or bash setup.sh --dev)")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def _vue3() -> bool:
-    from importlib.metadata import PackageNotFoundError, version
-
+@lru_cache(maxsize=1)
+def _installed_cdn() -> Path | None:
     try:
-        return int(version("ipyvue").split(".")[0]) >= 2
-    except (PackageNotFoundError, ValueError):
-        return False
+        files = distribution(DIST).files or []
+    except PackageNotFoundError:
+        return None
+    for f in files:
+        parts = Path(str(f)).parts
+        for i in range(len(parts) - 2):
+            if parts[i:i + 3] == ("share", "solara", "cdn"):
+                return Path(distribution(DIST).locate_file(Path(*parts[:i + 3]))).resolve()
+    return None
 
 
-def required() -> list[str]:
-    """npm package specs (name@version) the installed solara loads from its CDN for our dashboard."""
-    root = _solara_root()
-    specs = set(re.findall(r"\{\{ ?cdn ?\}\}/" + SPEC, (root / "server/templates/solara.html.j2").read_text()))
-    # Mesa's SolaraViz lays out components with solara's GridDraggable (vue-grid-layout)
-    for vue in ("widgets/vue/gridlayout.vue",):
-        p = root / vue
-        if p.is_file():
-            specs |= set(re.findall(r"getCdn\(\)\}/" + SPEC, p.read_text()))
-    fa = re.search(r"fontawesome_path: str = \"/" + SPEC, (root / "server/settings.py").read_text())
-    if fa:
-        specs.add(fa.group(1))
-    # solara's page loads the Vue 2 or the Vue 3 app bundle, following the ipyvue major version
-    drop = "solara-vuetify-app@" if _vue3() else "solara-vuetify3-app@"
-    return sorted(s for s in specs if drop not in s)
+def assets_dir() -> Path | None:
+    """Where solara-assets put the files ($ORGSIM_VIZ_ASSETS overrides), or None if not installed."""
+    env = os.environ.get("ORGSIM_VIZ_ASSETS")
+    return Path(env) if env else _installed_cdn()
 
 
-def missing(dest: Path | None = None) -> list[str]:
-    dest = dest or assets_dir()
-    return [s for s in required() if not (dest / s / "package.json").is_file()]
-
-
-def fetch(dest: Path | None = None, quiet: bool = False) -> list[str]:
-    """npm-pack and unpack every missing package into ``dest``; return the specs fetched."""
-    dest = dest or assets_dir()
-    todo = missing(dest)
-    if not todo:
-        return []
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("npm is needed to fetch solara's browser assets (apt-get install -y npm)")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        for spec in todo:
-            out = subprocess.run([npm, "pack", "--silent", spec], cwd=tmp, capture_output=True, text=True)
-            if out.returncode != 0:
-                raise SystemExit(f"npm pack {spec} failed: {out.stderr.strip()[-500:]}")
-            tgz = Path(tmp) / out.stdout.strip().splitlines()[-1]
-            staging = Path(tmp) / "unpacked"
-            shutil.rmtree(staging, ignore_errors=True)
-            with tarfile.open(tgz) as tar:
-                tar.extractall(staging, filter="data")
-            inner = next(staging.iterdir())  # npm tarballs hold one top folder ("package")
-            target = dest / spec
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.move(str(inner), str(target))
-            if not quiet:
-                print(f"fetched {spec}")
-    return todo
+def missing() -> list[str]:
+    """What stands in the way of serving the assets (empty when all is well)."""
+    try:
+        solara_version = version("solara")
+    except PackageNotFoundError:
+        return ["solara is not installed (pip install 'orgsim[viz]')"]
+    if os.environ.get("ORGSIM_VIZ_ASSETS"):
+        d = Path(os.environ["ORGSIM_VIZ_ASSETS"])
+        return [] if d.is_dir() else [f"ORGSIM_VIZ_ASSETS={d} is not a folder"]
+    try:
+        assets_version = version(DIST)
+    except PackageNotFoundError:
+        return [f"{DIST} is not installed (pip install 'orgsim[viz]', or bash setup.sh --viz)"]
+    if assets_version != solara_version:
+        return [f"{DIST} {assets_version} does not match solara {solara_version} "
+                f"(pip install 'solara=={assets_version}', or bash setup.sh --viz)"]
+    d = _installed_cdn()
+    if d is None or not d.is_dir():
+        return [f"{DIST} {assets_version} is installed but its files are not under share/solara/cdn"]
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m orgsim.dashboard.assets", description=__doc__.splitlines()[0])
-    p.add_argument("--dest", type=Path, help=f"folder (default {assets_dir()})")
-    p.add_argument("--check", action="store_true", help="only report what is missing (exit 1 if anything is)")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--check", action="store_true", help="report what is missing (exit 1 if anything is)")
     args = p.parse_args(argv)
-    if args.check:
-        gone = missing(args.dest)
-        for s in gone:
-            print(f"missing {s}")
-        return 1 if gone else 0
-    fetch(args.dest, quiet=args.quiet)
-    return 0
+    gone = missing()
+    for problem in gone:
+        print(problem)
+    if not gone and not args.check:
+        print(f"solara's browser assets: {assets_dir()}")
+    return 1 if gone else 0
 
 
 if __name__ == "__main__":

@@ -1,19 +1,22 @@
 """``orgsim viz``: serve the dashboard (:mod:`orgsim.dashboard.app`) with solara on 127.0.0.1 only.
 
 Solara runs in production mode, never opens a browser, never checks for updates, sends no
-telemetry and loads its browser assets from the local folder filled by ``setup.sh`` (the CDN
+telemetry and serves its browser assets from the pinned ``solara-assets`` package (the CDN
 address points at a closed local port, so a missing asset fails fast instead of leaving the box).
+Its log stays quiet: one line when it starts, then only what goes wrong.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from orgsim.errors import OrgsimError
+from orgsim.runs.safety import exit_status, set_parent_death_signal
 
 HOST = "127.0.0.1"
 
@@ -39,9 +42,15 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
     env = dict(os.environ,
                SOLARA_HOME=str(solara_home),
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="false",
-               SOLARA_ASSETS_PROXY_CACHE_DIR=str(assets_dir()),
                SOLARA_ASSETS_CDN="http://127.0.0.1:9/",
                MPLBACKEND="Agg")
+    cdn = assets_dir()
+    if cdn is not None:
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(cdn)
+    # on 127.0.0.1 the session cookie cannot be samesite=none: solara falls back to lax, and says so
+    # in twelve lines at every first request
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"),
+                                                   "ignore:Cookies with samesite=none require https"]))
     # the server process must import this very orgsim (a work tree may shadow an installed one)
     src = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
@@ -61,12 +70,11 @@ def check_ready() -> None:
     for mod in ("solara", "mesa.visualization"):
         if importlib.util.find_spec(mod.split(".")[0]) is None:
             raise OrgsimError("the dashboard needs the viz extra: pip install -e '.[viz]' (or bash setup.sh --dev)")
-    from orgsim.dashboard.assets import assets_dir, missing
+    from orgsim.dashboard.assets import missing
 
     gone = missing()
     if gone:
-        raise OrgsimError(f"solara's browser assets are missing from {assets_dir()} ({gone[0]} ...): "
-                          "run `bash setup.sh --dev` or `python -m orgsim.dashboard.assets`")
+        raise OrgsimError(f"solara's browser assets: {gone[0]}")
 
 
 def resolve_scenario(scenario: str | None) -> str | None:
@@ -92,13 +100,17 @@ def serve(scenario: str | None = None, port: int = 8765) -> int:
         raise OrgsimError(f"--port {port}: give a port between 1 and 65535")
     chosen = resolve_scenario(scenario)
     print(f"orgsim dashboard on http://{HOST}:{port}/ (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(server_command(port), env=server_env(chosen))
+    # The server dies with this process, even when it is SIGKILLed (Linux parent-death signal);
+    # SIGTERM and SIGHUP stop it as Ctrl-C does (orgsim.cli), and the port is free again.
+    proc = subprocess.Popen(server_command(port), env=server_env(chosen),
+                            preexec_fn=lambda: set_parent_death_signal(signal.SIGTERM))
     try:
         return proc.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        return 130
+            proc.wait()
+        return exit_status(exc)

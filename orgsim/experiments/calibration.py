@@ -53,8 +53,8 @@ from orgsim.errors import OrgsimError, ScenarioError
 from orgsim.experiments.plan import SweepPlan
 from orgsim.experiments.store import atomic_write
 from orgsim.experiments.sweep import run_sweep
-from orgsim.experiments.sweepfile import (NAME_RE, Keep, ParamBounds, Strict, flatten, format_error)
-from orgsim.model.scenario import apply_overrides, read_scenario_data, read_toml, validate
+from orgsim.experiments.sweepfile import Keep, ParamBounds, Strict, flatten, format_error
+from orgsim.model.scenario import NAME_RE, apply_overrides, read_scenario_data, read_toml, validate
 from orgsim.runs.provenance import versions
 
 DOCS = "docs/calibration.md"

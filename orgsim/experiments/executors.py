@@ -11,19 +11,22 @@ import concurrent.futures as cf
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import re
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 
 from orgsim.errors import OrgsimError
+from orgsim.runs.safety import PARENT_ENV, short
 
 # Kept light (no numpy, pandas, pyarrow here): the command line calls prestart() before its heavy imports.
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+CONNECT_TIMEOUT = "3s"  # a scheduler that does not answer this fast is not there
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # What a worker needs before its first run (about a second to import). The fork server imports it
 # once; each worker is then forked from it ready to run, instead of importing it all itself.
-WORKER_PRELOAD = ["orgsim.experiments.tasks", "orgsim.runs.run"]
+WORKER_PRELOAD = ["orgsim.experiments.forkserver_guard", "orgsim.experiments.tasks", "orgsim.runs.run"]  # the guard first: see its docstring
 # pyarrow's bundled jemalloc starts a background thread at import; without it the fork server has
 # a single thread, so forking from it is safe. (Arrow allocates through mimalloc by default anyway.)
 JEMALLOC_CONF = ("JE_ARROW_MALLOC_CONF", "background_thread:false")
@@ -92,6 +95,7 @@ class LocalPool:
         name, setting = JEMALLOC_CONF
         user = os.environ.get(name)
         env = {name: f"{user},{setting}" if user else setting,  # the later option wins in jemalloc
+               PARENT_ENV: str(os.getpid()),  # the server dies with this process (orgsim.forkserver_guard)
                # The server must import the same orgsim as this process (Python 3.11 ignores the sys.path
                # that multiprocessing hands it, and a worker keeps the modules it was forked with).
                "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
@@ -113,7 +117,9 @@ class LocalPool:
         from orgsim.experiments.tasks import ignore_sigint
 
         self.start_server()
-        return cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=ignore_sigint)
+        server = getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None) or 0
+        return cf.ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=ignore_sigint,
+                                      initargs=(server,))  # each worker dies with the fork server
 
     def submit(self, fn, arg) -> cf.Future:
         return self._pool.submit(fn, arg)
@@ -163,11 +169,13 @@ class DaskCluster:
         except ImportError:
             raise OrgsimError("a Dask scheduler was given but the 'distributed' package is not installed "
                               "(pip install 'dask[distributed]')") from None
-        self.address = address
+        self.address = check_address(address)
         try:
-            self.client = Client(address, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise OrgsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            self.client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError, CommClosedError...
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise OrgsimError(f"cannot reach the Dask scheduler at {short(address, 80)} within {CONNECT_TIMEOUT}: "
+                              f"{short(reason, 120)}") from None
         self.executor = self.client.get_executor(pure=False)
         self._threads, self._asked = 1, -float("inf")
 
@@ -213,11 +221,37 @@ class DaskCluster:
         return f"Dask cluster at {self.address} ({self.threads()} worker threads)"
 
 
+ADDRESS_RE = re.compile(r"\A(?:(?P<scheme>tcp|tls|ws|wss|ucx)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]{1,253})"
+                        r":(?P<port>\d{1,5})\Z")
+MAX_WORKERS = 4096
+
+
+def check_address(address: str, flag: str = "--scheduler") -> str:
+    """A Dask scheduler address, checked for its form before any connection is tried."""
+    m = ADDRESS_RE.match(address)
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise OrgsimError(f"{flag} {short(address)}: expected a scheduler address like tcp://host:8786")
+    return address
+
+
 def _resolve(workers: int | None, scheduler: str | None) -> tuple[str | None, int]:
     """(Dask scheduler address or None, local worker processes) that ``connect`` will use."""
+    flag = "--scheduler"
     if scheduler is None and workers is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
-    return scheduler, available_cores() if workers is None else workers
+        flag = f"${SCHEDULER_ENV}"
+    if scheduler is not None:
+        if workers is not None:
+            raise OrgsimError("--workers is for the local pool; a Dask cluster uses its own workers")
+        return check_address(scheduler, flag), 0
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise OrgsimError(f"--workers {short(workers)}: give a number from 1 to {MAX_WORKERS}")
+    return None, available_cores() if workers is None else workers
+
+
+def local_workers(workers: int | None = None, scheduler: str | None = None) -> int:
+    """Worker processes on this machine (0 for a Dask cluster)."""
+    return _resolve(workers, scheduler)[1]
 
 
 def prestart(workers: int | None = None, scheduler: str | None = None) -> None:
@@ -232,9 +266,5 @@ def connect(workers: int | None = None, scheduler: str | None = None):
     """``scheduler`` (or $DASK_SCHEDULER_ADDRESS when no --workers is given) selects Dask; else a local pool."""
     scheduler, n = _resolve(workers, scheduler)
     if scheduler:
-        if workers is not None:
-            raise OrgsimError("--workers is for the local pool; a Dask cluster uses its own workers")
         return DaskCluster(scheduler)
-    if n < 1:
-        raise OrgsimError(f"--workers {n}: give at least 1")
     return Inline() if n == 1 else LocalPool(n)

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 from orgsim.errors import ScenarioError
 from orgsim.model.scenario import Scenario, apply_overrides, validate
 from orgsim.experiments.sweepfile import Keep, describe_point
+from orgsim.runs.safety import run_memory
 
 TARGET_TASK_SECONDS = 1.0
 MIN_TASKS = 16
@@ -49,6 +50,7 @@ class SweepPlan:
     # Run (i, r) is seeded SeedSequence(seed, spawn_key=(*spawn_prefix, i, r)): a calibration numbers its
     # stages and cases here, so that no two of its evaluations share a seed; sweeps leave it empty.
     spawn_prefix: tuple[int, ...] = ()
+    memory: list[float] = field(default_factory=list)  # estimated peak bytes of a run, per point
 
     @property
     def n_runs(self) -> int:
@@ -72,7 +74,7 @@ def point_scenario(base: dict, point: dict, source: str) -> Scenario:
 
 def check_points(plan: SweepPlan) -> None:
     """Validate every point before any run starts; record each point's estimated run time."""
-    plan.costs = []
+    plan.costs, plan.memory = [], []
     n = len(plan.points)
     for i, point in enumerate(plan.points):
         try:
@@ -80,6 +82,7 @@ def check_points(plan: SweepPlan) -> None:
         except ScenarioError as exc:
             raise ScenarioError(f"{exc}\n{plan.source}: point {i} is {describe_point(point)}") from None
         plan.costs.append(estimate_seconds(scenario))
+        plan.memory.append(run_memory(scenario))
 
 
 def task_sizes(plan: SweepPlan) -> list[int]:

@@ -12,7 +12,10 @@ the base scenario.
 A seed folder that already exists is reused when its ``scenario.toml`` is exactly the one this
 run would write (same scenario, settings, seed and orgsim version), so a set can be extended
 (``--seeds 1-30`` after ``--seeds 1-10``) and ``orgsim compare`` reads what is there; a folder
-holding something else is refused unless ``--force``.
+holding something else is refused unless ``--force``, and ``--force`` replaces only a run folder
+orgsim wrote (see :func:`orgsim.runs.run.check_out_dir`). The set's folder carries the marker
+``orgsim.json`` (kind "replicates") and may hold only what orgsim writes there (seed folders and the
+set's files): anything else is refused before a seed is run; the folder is locked while seeds run.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any, Callable
 
 from orgsim.errors import OrgsimError
 from orgsim.experiments.executors import LocalPool, available_cores
+from orgsim.runs import safety
 
 RESULTS_ROOT = Path("results")
 MAX_SEEDS = 10_000
@@ -178,6 +182,42 @@ class ReplicateSet:
         return [r.summary for r in self.runs]
 
 
+SET_FILE_RE = re.compile(r"\A(?:replicates\.(?:csv|json|png|svg)|outcomes\.(?:png|svg)|report\.html)\Z")
+SET_TMP_RE = re.compile(r"\A\.(?:replicates\.(?:csv|json)\.\d{1,10}|orgsim\.json\.tmp-\d{1,10}|seed-\d+\.(?:partial|old)-\d{1,10})\Z")
+
+
+def set_owned(root: Path):
+    """What orgsim writes into a set's folder: seed-<n> folders (each checked as a run folder when
+    it is written), the set's files, its marker and lock, and leftovers of killed processes. The set's
+    files of a folder without the marker count as orgsim's only beside a replicates.json (a set from
+    before the marker)."""
+    marker = safety.read_marker(root)
+    files_ok = (marker is not None and marker.get("orgsim") == "replicates") or (root / "replicates.json").is_file()
+
+    def owned(name: str, path: Path) -> bool:
+        if path.is_symlink():
+            return False
+        if re.fullmatch(r"seed-\d+", name) or SET_TMP_RE.match(name):
+            return True
+        if name in (safety.MARKER, safety.FolderLock.NAME):
+            return path.is_file()
+        return files_ok and bool(SET_FILE_RE.match(name)) and path.is_file()
+
+    return owned
+
+
+def check_set_root(root: Path) -> None:
+    """Pre-flight for a set's folder: writable, and holding nothing orgsim did not write there."""
+    safety.check_own_folder(root, "replicates", set_owned(Path(root)), what="a replicate set")
+
+
+def _mark_root(root: Path) -> None:
+    if safety.read_marker(root) is None:
+        tmp = root / f".{safety.MARKER}.tmp-{os.getpid()}"
+        tmp.write_text(safety.marker_text("replicates"))
+        os.replace(tmp, root / safety.MARKER)
+
+
 def _existing_state(folder: Path, expected_toml: str) -> str:
     """'absent', 'same' (a complete run of exactly this scenario) or 'other'."""
     if not folder.exists():
@@ -222,13 +262,12 @@ def plan_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | Non
     a reusable run of this very scenario, or (with ``force``) to be replaced. Returns the set (kept
     runs filled in) and the seeds to run."""
     from orgsim.model.scenario import load_scenario
-    from orgsim.runs.run import resolved_toml
+    from orgsim.runs.run import check_out_dir, resolved_toml
 
     overrides = {k: v for k, v in (overrides or {}).items() if k != "seed"}
     base = load_scenario(path, overrides)
     root = Path(root) if root is not None else default_root(base.name, overrides)
-    if root.exists() and not root.is_dir():
-        raise OrgsimError(f"{root}: exists and is not a folder")
+    check_set_root(root)
     rs = ReplicateSet(root.name if root.name else base.name, base.name, root, overrides)
     todo = []
     for s in seeds:
@@ -240,7 +279,12 @@ def plan_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | Non
             raise OrgsimError(f"{folder}: already holds another run (its scenario.toml differs); pass --force "
                               f"to replace it, or choose another --out")
         else:
+            if state != "absent":
+                check_out_dir(folder, force)  # --force replaces only a run folder orgsim wrote
             todo.append(s)
+    if todo:
+        safety.check_memory(safety.run_memory(base) + safety.PROCESS_BYTES,
+                            f"{base.name}: {base.organisation.members:,} members")
     return rs, todo
 
 
@@ -260,7 +304,34 @@ def run_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | None
             on_run(r)
     overrides = rs.overrides
     workers = max(1, min(workers or available_cores(), len(todo) or 1))
+    if not todo:
+        rs.runs.sort(key=lambda r: r.seed)
+        return rs
+    if workers > 1:
+        base = load_base(path, overrides)
+        safety.check_memory(workers * (safety.run_memory(base) + safety.PROCESS_BYTES),
+                            f"{workers} runs of {base.organisation.members:,} members at once")
+    try:
+        rs.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise safety.write_error(rs.root, exc) from None
+    with safety.FolderLock(rs.root, "replicate set"):
+        check_set_root(rs.root)  # again, now that no other set can change the folder
+        _mark_root(rs.root)
+        _run_todo(rs, path, todo, overrides, force, decorate, on_run, workers)
+    rs.runs.sort(key=lambda r: r.seed)
+    return rs
+
+
+def load_base(path, overrides):
+    from orgsim.model.scenario import load_scenario
+
+    return load_scenario(path, overrides)
+
+
+def _run_todo(rs: ReplicateSet, path, todo: list[int], overrides, force: bool, decorate, on_run, workers: int):
     job = functools.partial(_run_seed, (str(path), overrides, force, decorate, str(rs.root)))
+
     def done(seed: int, summary: dict[str, Any], secs: float) -> None:
         r = SeedRun(seed, rs.root / f"seed-{seed}", summary, "ran", secs)
         rs.runs.append(r)
@@ -281,8 +352,6 @@ def run_set(path: str | Path, seeds: list[int], overrides: dict[str, Any] | None
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
         pool.close()
-    rs.runs.sort(key=lambda r: r.seed)
-    return rs
 
 
 # --------------------------------------------------------------------------- reading a set
@@ -340,7 +409,12 @@ def write_set_summary(rs: ReplicateSet) -> tuple[Path, Path]:
     """replicates.csv and replicates.json in the set's folder (written whole, then renamed)."""
     from orgsim.runs.run import FLOAT_FORMAT
 
-    rs.root.mkdir(parents=True, exist_ok=True)
+    check_set_root(rs.root)
+    try:
+        rs.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise safety.write_error(rs.root, exc) from None
+    _mark_root(rs.root)
     csv, js = rs.root / "replicates.csv", rs.root / "replicates.json"
     tmp = csv.with_name(f".{csv.name}.{os.getpid()}")
     table(rs).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")

@@ -23,7 +23,7 @@ from pydantic import Field, field_validator, model_validator
 
 from orgsim.experiments.analysis import check_output, point_means, read_runs
 from orgsim.experiments.plan import SweepPlan
-from orgsim.experiments.sweepfile import ParamBounds, StudyFile, Strict, load_study, resolved_toml
+from orgsim.experiments.sweepfile import ParamBounds, StudyFile, Strict, check_size, load_study, resolved_toml
 from orgsim.experiments.store import atomic_write
 
 CONFIDENCE = 0.95
@@ -122,7 +122,16 @@ def to_points(spec: SensitivitySpec, X: np.ndarray) -> list[dict]:
     return points
 
 
-def build_plan(spec: SensitivitySpec, base: dict, source: str) -> tuple[SweepPlan, np.ndarray]:
+def n_points(spec: SensitivitySpec) -> int:
+    """Points the method samples (Morris r x (D + 1); Sobol N x (D + 2), or N x (2D + 2))."""
+    d = len(spec.parameters)
+    if spec.method == "morris":
+        return spec.morris.trajectories * (d + 1)
+    return spec.sobol.samples * (2 * d + 2 if spec.sobol.second_order else d + 2)
+
+
+def build_plan(spec: SensitivitySpec, base: dict, source: str, allow_large: bool = False) -> tuple[SweepPlan, np.ndarray]:
+    check_size(source, n_points(spec), spec.replicates, allow_large)  # before SALib samples anything
     X = sample(spec)
     plan = SweepPlan(
         name=spec.name, source=source, kind="sensitivity", resolved=resolved_toml(spec, base), base=base,
@@ -171,6 +180,7 @@ def analyse(spec: SensitivitySpec, X: np.ndarray, runs: pd.DataFrame) -> pd.Data
 def run_sensitivity(path: str | Path, method: str | None = None, out: str | Path | None = None, *,
                     workers: int | None = None, scheduler: str | None = None, force: bool = False,
                     show_progress: bool = True, runner: Callable | None = None, log=print,
+                    allow_large: bool = False,
                     decorate: Callable[[Path, pd.DataFrame, str], tuple[Path, Path]] | None = None) -> dict:
     """Sample, run (resumably), analyse; write sensitivity.csv beside the sweep outputs. Then
     ``decorate(out, table, title)``, if given, draws the charts and the report and returns their
@@ -180,7 +190,7 @@ def run_sensitivity(path: str | Path, method: str | None = None, out: str | Path
     from orgsim.experiments.sweep import run_sweep
 
     spec, base = load_spec(path, method)
-    plan, X = build_plan(spec, base, str(path))
+    plan, X = build_plan(spec, base, str(path), allow_large)
     out = Path(out) if out is not None else Path("results") / f"{spec.name}-{spec.method}"
     report = run_sweep(plan, out, workers=workers, scheduler=scheduler, force=force,
                        show_progress=show_progress, runner=runner, log=log)  # charts: once below, with the table

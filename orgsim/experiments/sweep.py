@@ -22,14 +22,15 @@ import numpy as np
 
 from orgsim.experiments.analysis import write_points
 from orgsim.errors import OrgsimError
-from orgsim.experiments.executors import connect
+from orgsim.experiments.executors import connect, local_workers
 from orgsim.experiments.plan import SweepPlan, Task, check_points, describe, make_tasks, point_scenario
+from orgsim.runs import safety
 from orgsim.runs.progress import make_progress
 from orgsim.runs.provenance import versions
 from orgsim.experiments.sampling import points as sweep_points
-from orgsim.experiments.sweepfile import SweepFile, load_sweep, resolved_toml
+from orgsim.experiments.sweepfile import SweepFile, check_size, load_sweep, resolved_toml, study_points
 from orgsim.experiments.store import POINTS, SweepStore
-from orgsim.experiments.tasks import ERROR_COLUMN, rows_table, run_task, to_parquet_bytes
+from orgsim.experiments.tasks import ERROR_COLUMN, name_task, rows_table, run_task, to_parquet_bytes
 
 RESULTS_ROOT = Path("results")  # as orgsim.runs.run, without importing the model into this process
 MAX_ATTEMPTS = 3  # a task whose worker dies this many times is recorded as failed
@@ -52,7 +53,8 @@ class SweepReport:
         return self.computed / self.seconds if self.seconds > 0 else float("nan")
 
 
-def plan_from_sweep(sweep: SweepFile, base: dict, source: str) -> SweepPlan:
+def plan_from_sweep(sweep: SweepFile, base: dict, source: str, allow_large: bool = False) -> SweepPlan:
+    check_size(source, study_points(sweep), sweep.replicates, allow_large)  # before any point is built
     return SweepPlan(
         name=sweep.name, source=source, kind="sweep", resolved=resolved_toml(sweep, base), base=base,
         params=list(sweep.parameters), points=sweep_points(sweep), replicates=sweep.replicates,
@@ -60,9 +62,9 @@ def plan_from_sweep(sweep: SweepFile, base: dict, source: str) -> SweepPlan:
     )
 
 
-def load_plan(path: str | Path, replicates: int | None = None) -> SweepPlan:
+def load_plan(path: str | Path, replicates: int | None = None, allow_large: bool = False) -> SweepPlan:
     sweep, base = load_sweep(path, replicates)
-    return plan_from_sweep(sweep, base, str(path))
+    return plan_from_sweep(sweep, base, str(path), allow_large)
 
 
 def default_out(plan: SweepPlan) -> Path:
@@ -76,7 +78,7 @@ def failed_output(task: Task, reason: str) -> dict:
         row = {"point": point, "replicate": replicate, **{k: overrides[k] for k in task.params},
                "seed_root": task.seed, "seed_spawn_key": [*task.spawn_prefix, point, replicate], ERROR_COLUMN: reason}
         rows.append(row)
-    return {"task_id": task.task_id, "runs": to_parquet_bytes(rows_table(rows)), "timeseries": None,
+    return {"task_id": task.task_id, "runs": to_parquet_bytes(name_task(rows_table(rows), task)), "timeseries": None,
             "n_runs": len(rows), "n_failed": len(rows), "versions": versions()}
 
 
@@ -147,36 +149,56 @@ def run_sweep(plan: SweepPlan, out: str | Path | None = None, *, workers: int | 
     """
     check_points(plan)
     out = Path(out) if out is not None else default_out(plan)
-    store = SweepStore(out, plan).open(force)
-    sizes = store.task_sizes()
-    done, done_runs, done_failed = store.finished(sizes)
-    todo = set(range(len(sizes))) - done
-    log(describe(plan, len(sizes)) + (f"; {len(done)} tasks already done" if done else ""))
-    t0 = time.perf_counter()
-    computed = sum(sizes[i] for i in todo)
-    executor_name = "nothing to compute"
-    if todo:
-        executor = connect(workers, scheduler)
-        executor_name = executor.describe()
-        log(f"running on {executor_name}")
-        progress = make_progress(plan.name, show_progress)
-        progress.start(plan.n_runs, done_runs, done_failed)
-        finished = False
-        try:
-            execute(make_tasks(plan, sizes, todo, runner), executor, store, progress, on_task)
-            finished = True
-        finally:
-            progress.close()
-            executor.close(cancel=not finished)
-    seconds = time.perf_counter() - t0
-    files = store.finish(sizes)
-    files.append(write_points(out / "runs.parquet", plan.params, out / POINTS))
-    chart_seconds = 0.0
-    if decorate is not None:  # e.g. charts and report.html of the finished sweep
-        t1 = time.perf_counter()
-        files.append(decorate(out))
-        chart_seconds = time.perf_counter() - t1
-    _, runs, failed = store.finished(sizes)
+    n_local = local_workers(workers, scheduler)  # also checks --workers and the scheduler's address
+    if n_local and plan.memory:
+        safety.check_memory(max(plan.memory) * min(n_local, plan.n_runs) + safety.PROCESS_BYTES,
+                            f"{plan.source}: {min(n_local, plan.n_runs)} run(s) at once on this machine")
+    store = SweepStore(out, plan)
+    store.check(force)  # before anything is created or started
+    executor = None
+    if not out.exists():
+        executor = connect(workers, scheduler)  # a pool or cluster that cannot start leaves no folder behind
+    try:
+        store.open(force)
+    except BaseException:
+        if executor is not None:
+            executor.close(cancel=True)
+        raise
+    try:
+        sizes = store.task_sizes()
+        done, done_runs, done_failed = store.finished(sizes)
+        todo = set(range(len(sizes))) - done
+        log(describe(plan, len(sizes)) + (f"; {len(done)} tasks already done" if done else ""))
+        t0 = time.perf_counter()
+        computed = sum(sizes[i] for i in todo)
+        executor_name = "nothing to compute"
+        if todo:
+            executor = executor or connect(workers, scheduler)
+            executor_name = executor.describe()
+            log(f"running on {executor_name}")
+            progress = make_progress(plan.name, show_progress)
+            progress.start(plan.n_runs, done_runs, done_failed)
+            finished = False
+            try:
+                execute(make_tasks(plan, sizes, todo, runner), executor, store, progress, on_task)
+                finished = True
+            finally:
+                progress.close()
+                executor.close(cancel=not finished)
+                executor = None
+        seconds = time.perf_counter() - t0
+        files = store.finish(sizes)
+        files.append(write_points(out / "runs.parquet", plan.params, out / POINTS))
+        chart_seconds = 0.0
+        if decorate is not None:  # e.g. charts and report.html of the finished sweep
+            t1 = time.perf_counter()
+            files.append(decorate(out))
+            chart_seconds = time.perf_counter() - t1
+        _, runs, failed = store.finished(sizes)
+    finally:
+        if executor is not None:
+            executor.close(cancel=True)
+        store.close()
     return SweepReport(out, runs, failed, computed, seconds, executor_name, files, chart_seconds)
 
 
@@ -186,7 +208,10 @@ def rerun(out: str | Path, point: int, replicate: int, runner: Callable | None =
     path = out / "sweep.toml"
     if not path.exists():
         raise OrgsimError(f"{out}: holds no sweep.toml")
-    sweep = SweepFile.model_validate(tomllib.loads(path.read_text()))
+    from orgsim.experiments.sweepfile import parse_study
+    from orgsim.model.scenario import read_toml
+
+    sweep = parse_study(SweepFile, read_toml(path), str(path))
     pts = sweep_points(sweep)
     if not (0 <= point < len(pts) and 0 <= replicate < sweep.replicates):
         raise OrgsimError(f"no run (point {point}, replicate {replicate}) in {out}")

@@ -15,6 +15,7 @@ Parameter specs (see docs/sweeps.md):
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -24,7 +25,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 
 from orgsim.errors import ScenarioError
 from orgsim.model.observe import COLUMNS
-from orgsim.model.scenario import (NAME_RE, apply_overrides, format_validation_error, read_scenario_data, read_toml,
+from orgsim.model.scenario import (apply_overrides, check_name, format_validation_error, read_scenario_data, read_toml,
                                    resolve_parameters_file, validate)
 
 SPEC_KEYS = {"start", "stop", "step", "num", "low", "high", "log", "integer"}
@@ -36,7 +37,8 @@ DOCS = "docs/sweeps.md"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # as the scenario schema: strict types (TOML's own), no NaN or infinity
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- parameter specs
@@ -96,6 +98,8 @@ def check_values(values: list) -> list:
     for v in values:
         if not isinstance(v, SCALAR_KINDS):
             raise ValueError(f"values must be numbers, strings or true/false, not {type(v).__name__}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{v} is not a finite number")
     kinds = {bool if isinstance(v, bool) else (float if isinstance(v, (int, float)) else str) for v in values}
     if len(kinds) > 1:
         raise ValueError("values must all be of one kind (numbers, strings or true/false)")
@@ -190,9 +194,7 @@ class StudyFile(Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not NAME_RE.match(v) or ".." in v:
-            raise ValueError("must be 1-80 letters, digits, '_', '-' or '.', start with a letter or digit and contain no '..'")
-        return v
+        return check_name(v)
 
     @staticmethod
     def _check_keys(params: dict, fixed: dict) -> None:
@@ -286,6 +288,52 @@ def resolved_toml(study: StudyFile, base: dict) -> str:
     data["base"] = base
     data["set"] = {}
     return tomli_w.dumps(data)
+
+
+# --------------------------------------------------------------------------- size, before any point is built
+MAX_POINTS = 100_000      # points of one study; past this, --allow-large (docs/sweeps.md)
+MAX_RUNS = 1_000_000      # points x replicates
+POINT_BYTES = 1_000       # memory of one point's overrides, validated (the parent holds them all)
+
+
+def spec_size(spec) -> float:
+    """Values of a list or range, counted without building them (inf when there is no end)."""
+    if isinstance(spec, list):
+        return len(spec)
+    if isinstance(spec, ParamRange):
+        if spec.num is not None:
+            return spec.num
+        n = (spec.stop - spec.start) / spec.step
+        return math.floor(n + 1e-9) + 1 if math.isfinite(n) and n < 1e18 else math.inf
+    return math.inf
+
+
+def study_points(study) -> float:
+    """How many points a sweep file makes, by arithmetic."""
+    if getattr(study, "sampler", "grid") != "grid":
+        return study.samples
+    total = 1
+    for spec in study.parameters.values():
+        total *= spec_size(spec)
+        if total > 1e18:
+            return math.inf
+    return total
+
+
+def check_size(source: str, n_points: float, replicates: int, allow_large: bool) -> None:
+    """Refuse a study past the documented size (unless ``allow_large``), before any point is built."""
+    from orgsim.errors import OrgsimError
+    from orgsim.runs.safety import check_memory
+
+    runs = n_points * replicates
+    pts = "unbounded" if not math.isfinite(n_points) else f"{n_points:,.0f}"
+    what = f"{source}: {pts} points x {replicates:,} replicates"
+    if not math.isfinite(n_points):
+        raise OrgsimError(f"{what}: too many to build")
+    if not allow_large and (n_points > MAX_POINTS or runs > MAX_RUNS):
+        raise OrgsimError(f"{what} = {runs:,.0f} runs; the limit is {MAX_POINTS:,} points and {MAX_RUNS:,} runs "
+                          "(docs/sweeps.md); pass --allow-large to run it anyway")
+    check_memory(n_points * POINT_BYTES, f"{what}: holding the points")
 
 
 def describe_point(point: dict) -> str:

@@ -31,9 +31,14 @@ NOT_METRICS = frozenset({"scenario", "seed", "orgsim_version"})
 PART_COMPRESSION = "zstd"
 
 
-def ignore_sigint() -> None:
-    """Pool initializer: Ctrl-C is handled by the parent, which keeps finished parts."""
+def ignore_sigint(parent: int = 0) -> None:
+    """Pool initializer: Ctrl-C (and SIGTERM, SIGHUP) are handled by the parent, which keeps finished
+    parts; the worker dies with its parent (the fork server, which dies with the sweep)."""
+    from orgsim.runs.safety import die_with_parent
+
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _default_runner():
@@ -54,6 +59,12 @@ def thin(ts, columns: tuple[str, ...], every: int):
     week = ts["week"].to_numpy()
     mask = (week % every == 0) | (week == week[-1])
     return ts.loc[mask, ["week", *columns]]
+
+
+def name_task(table: pa.Table, task: Task) -> pa.Table:
+    """Each part names its task and runs in its metadata (dropped when the parts are merged)."""
+    (p0, r0, _), (p1, r1, _) = task.runs[0], task.runs[-1]
+    return table.replace_schema_metadata({"orgsim_task": str(task.task_id), "orgsim_runs": f"{p0},{r0}-{p1},{r1}"})
 
 
 def to_parquet_bytes(table: pa.Table) -> bytes:
@@ -114,7 +125,7 @@ def run_task(task: Task) -> dict[str, Any]:
     rows, series, failed = run_rows(task)
     out = {
         "task_id": task.task_id,
-        "runs": to_parquet_bytes(rows_table(rows)),
+        "runs": to_parquet_bytes(name_task(rows_table(rows), task)),
         "timeseries": None,
         "n_runs": len(rows),
         "n_failed": failed,
@@ -123,5 +134,5 @@ def run_task(task: Task) -> dict[str, Any]:
         "cpu_seconds": time.process_time() - c0,  # wall minus this is time the worker waited for a core
     }
     if series:
-        out["timeseries"] = to_parquet_bytes(pa.concat_tables(series, promote_options="permissive"))
+        out["timeseries"] = to_parquet_bytes(name_task(pa.concat_tables(series, promote_options="permissive"), task))
     return out

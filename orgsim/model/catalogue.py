@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orgsim.errors import ScenarioError
+from orgsim.model.files import read_text_file
 
 _PACKAGE = Path(__file__).resolve().parents[1]   # .../orgsim
 
@@ -99,9 +100,9 @@ def catalogue(sub: str = "") -> list[Entry]:
         for p in sorted((d / sub if sub else d).glob("*.toml")):
             if p.stem in entries:
                 continue
-            try:
-                data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            try:  # read as any input file is (size, encoding, regular file: orgsim.model.files)
+                data = tomllib.loads(read_text_file(p))
+            except (ScenarioError, tomllib.TOMLDecodeError, RecursionError):
                 data = {"description": "(cannot be read)"}
             entries[p.stem] = Entry(p.stem, p, str(data.get("description", "")).strip())
     return [entries[k] for k in sorted(entries)]

@@ -6,17 +6,16 @@ convention (mechanisms/convention.py), reform (mechanisms/regime.py), scandal
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from orgsim.model.schema import Prob, Strict
+from orgsim.model.schema import Date, Prob, Strict
 
 
 class EventBase(Strict):
     week: int | None = Field(None, ge=0, description="Week of the event (0-based); give this or date.")
-    date: dt.date | None = Field(None, description="Calendar date of the event (needs start_date); give this or week.")
+    date: Date | None = Field(None, description="Calendar date of the event (needs start_date); give this or week.")
     label: str = Field("", max_length=200, description="Free text shown in events and charts.")
 
     @model_validator(mode="after")

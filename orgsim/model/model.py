@@ -372,6 +372,9 @@ class OrgModel(mesa.Model):
 
     def step(self) -> None:
         if self.dissolved or self.week >= self.scenario.weeks:
+            # Nothing happens after dissolution or the horizon: Mesa's step counter (which its
+            # wrapper has just advanced) must not count this call either (model.steps == week).
+            self.steps -= 1
             self.running = False
             return
         self.flows.clear()

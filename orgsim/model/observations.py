@@ -36,12 +36,12 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from orgsim.model.observe import COLUMNS, COUNTS, SPLIT_SHARE, classify
-from orgsim.model.schema import Strict
+from orgsim.model.schema import Date, Strict
 
 if TYPE_CHECKING:
     from orgsim.model.scenario import Scenario
 
-When = Union[int, dt.date]  # a week (0-based) or a calendar date (needs start_date)
+When = Union[int, Date]  # a week (0-based) or a calendar date (needs start_date)
 
 OUTCOMES = ("dissolved", "survives", "split", "no_split", "collapse", "decline", "growth", "stable")
 VOTES = ("dissolution", "slate", "proposal")
@@ -53,7 +53,7 @@ DEFAULT_TOLERANCE = 0.1  # share of |value| when no tolerance is given
 class Observation(Strict):
     column: str = Field(description="A time-series column (a column of timeseries.csv, e.g. members, expulsions).")
     week: int | None = Field(None, ge=0, description="Week of the observation (0-based); give this or date.")
-    date: dt.date | None = Field(None, description="Calendar date of the observation (needs start_date); give this or week.")
+    date: Date | None = Field(None, description="Calendar date of the observation (needs start_date); give this or week.")
     value: float = Field(description="The observed value.")
     tolerance: float | None = Field(
         None, gt=0, description="Absolute tolerance: a run within it is a hit. Default: 10% of |value| (1 when value is 0).")

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, ValidationError, model_validator
 
 from orgsim.errors import ScenarioError
+from orgsim.model.files import read_text_file, short
 from orgsim.model.events import ClimateEvent, EventBase
 from orgsim.model.mechanisms.convention import ConventionEvent, ConventionParams, Proposal
 from orgsim.model.mechanisms.critique import CritiqueEvent
@@ -46,7 +47,7 @@ from orgsim.model.observations import (EventCountPattern, Observation, OutcomePa
                                        VoteSharePattern)
 from orgsim.model.observations import PATTERN_KINDS
 from orgsim.model.observations import check as check_observations
-from orgsim.model.schema import Prob, Strict
+from orgsim.model.schema import Date, Prob, Strict
 
 __all__ = [  # the whole schema, assembled (declared here or in the modules above)
     "ClimateEvent", "ConventionEvent", "EventCountPattern", "Observation", "OutcomePattern", "Pattern",
@@ -54,12 +55,20 @@ __all__ = [  # the whole schema, assembled (declared here or in the modules abov
     "Environment", "Event", "EventBase", "ExitParams", "FactionParams", "GrievanceParams", "InfluenceParams",
     "InformationParams", "Network", "Organisation", "Parameters", "Prob", "Proposal", "RecruitmentParams",
     "ReformEvent", "Regime", "RegimeChanges", "ScandalEvent", "ScandalParams", "Scenario", "Strict", "VoiceParams",
-    "EVENT_KINDS", "NAME_RE", "apply_overrides", "format_validation_error", "load_scenario", "parse_value",
+    "EVENT_KINDS", "NAME_RE", "apply_overrides", "check_name", "Date", "format_validation_error", "load_scenario", "parse_value",
     "read_toml", "to_toml_data", "validate", "read_parameters_file", "resolve_parameters_file", "apply_parameters",
     "read_scenario_data",
 ]
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+NAME_MAX = 80
+NAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: a trailing newline is not a name
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name) or ".." in name:
+        raise ValueError(f"name {short(name)} must be 1-{NAME_MAX} letters, digits, '_', '-' or '.', "
+                         "start with a letter or digit and contain no '..'")
+    return name
 
 
 # --------------------------------------------------------------------------- organisation
@@ -86,6 +95,9 @@ class Organisation(Strict):
     def _sizes(self) -> "Organisation":
         if self.branches > self.members:
             raise ValueError(f"branches ({self.branches}) cannot exceed members ({self.members})")
+        if self.n_organisers > self.branches:
+            raise ValueError(f"organisers ({self.n_organisers}) cannot exceed branches ({self.branches}): "
+                             "each organiser covers at least one branch")
         if self.leaders + self.n_organisers >= self.members:
             raise ValueError("leaders plus organisers must be fewer than members")
         return self
@@ -142,7 +154,7 @@ class Scenario(Strict):
     description: str = Field("", max_length=5000, description="Free text.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the run.")
     weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps.")
-    start_date: dt.date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
+    start_date: Date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
     orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
     parameters_file: str | None = Field(
         None, description="A parameter file (e.g. a calibration's parameters.toml), relative to this file: its "
@@ -161,10 +173,13 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
-        if not NAME_RE.match(self.name) or ".." in self.name:
-            raise ValueError(
-                f"name {self.name!r} must be 1-80 letters, digits, '_', '-' or '.', start with a letter or digit and contain no '..'"
-            )
+        check_name(self.name)
+        if self.start_date is not None:
+            try:
+                self.start_date + dt.timedelta(weeks=self.weeks)
+            except OverflowError:
+                raise ValueError(f"start_date {self.start_date} plus {self.weeks} weeks passes the last "
+                                 f"calendar date ({dt.date.max}); give an earlier start_date") from None
         for i, ev in enumerate(self.events):
             if ev.date is not None and self.start_date is None:
                 raise ValueError(f"events[{i}] gives a date but the scenario has no start_date")
@@ -194,14 +209,23 @@ def _loc(loc: tuple, is_tag) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
+        elif i > 0 and _UNION_BRANCH.match(str(part)):
+            continue
         elif not is_tag(loc, i):
             out += ("." if out else "") + str(part)
     return out
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as TOML writes it
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return short(value)
+
+
+# pydantic names the branch of a union it tried (``base.str``, ``keep.timeseries.bool``): not a key
+_UNION_BRANCH = re.compile(r"\A(?:str|int|float|bool|date|none|list\[.*\]|dict\[.*\]|function-.*)\Z")
 
 
 def format_validation_error(source: str, err: ValidationError, *, docs: str = "docs/scenario-reference.md",
@@ -221,7 +245,8 @@ def format_validation_error(source: str, err: ValidationError, *, docs: str = "d
         if not e["loc"]:
             lines.append(f"{source}: {msg}")  # whole-file checks name their own keys
             continue
-        value = "" if e["type"] == "missing" else f" = {_short(e.get('input'))}"
+        # a table's own checks (e.g. organisers against branches) name their keys: no dump of the table
+        value = "" if e["type"] == "missing" or isinstance(e.get("input"), dict) else f" = {_short(e.get('input'))}"
         lines.append(f"{source}: {_loc(e['loc'], is_tag)}{value}: {msg}")
     more = len(err.errors()) - len(lines)
     if more > 0:
@@ -264,16 +289,14 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "--set"
 
 
 def read_toml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+    """A small UTF-8 TOML file (see :func:`orgsim.model.files.read_text_file` for what is refused)."""
+    text = read_text_file(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 PARAMETER_FILE_KEYS = ("parameters", "calibration")  # [calibration] describes where the values come from

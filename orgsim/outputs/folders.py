@@ -97,6 +97,7 @@ def read_run(path: Path) -> RunFolder:
         raise OrgsimError(f"{path}: cannot read run outputs: {exc.__class__.__name__}: {exc}") from None
     if "week" not in ts.columns or "members" not in ts.columns:
         raise OrgsimError(f"{path / 'timeseries.csv'}: missing the week/members columns")
+    check_timeseries(path / "timeseries.csv", ts, summary)
     return RunFolder(path, ts, events, summary)
 
 
@@ -110,6 +111,32 @@ def read_events(path: Path) -> pd.DataFrame:
         if c in ev.columns:
             ev[c] = ev[c].fillna("")
     return ev
+
+
+def check_timeseries(path: Path, ts: pd.DataFrame, summary: dict) -> None:
+    """A run's weekly series, whole: one complete row per week 0, 1, ..., as summary.json counts them
+    (a truncated or edited file is refused with one line instead of failing inside a chart)."""
+    from orgsim.model.observe import COLUMNS
+
+    damaged = f"{path}: truncated or damaged"
+    missing = [c for c in COLUMNS if c not in ts.columns]
+    if missing:
+        raise OrgsimError(f"{damaged}: no column {missing[0]!r}")
+    if len(ts) == 0:
+        raise OrgsimError(f"{damaged}: no rows")
+    values = ts[["week", *COLUMNS]].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().any(axis=1)
+    if bad.any():
+        raise OrgsimError(f"{damaged}: row {int(bad.to_numpy().argmax()) + 2} is incomplete or not numeric")
+    if "date" in ts.columns:
+        dates = pd.to_datetime(ts["date"], format="%Y-%m-%d", errors="coerce")
+        if dates.isna().any():
+            raise OrgsimError(f"{damaged}: row {int(dates.isna().to_numpy().argmax()) + 2} has no valid date")
+    if not (values["week"].to_numpy() == np.arange(len(ts))).all():
+        raise OrgsimError(f"{damaged}: weeks are not 0, 1, 2, ... in order")
+    weeks = summary.get("weeks_run") if isinstance(summary, dict) else None
+    if isinstance(weeks, int) and weeks != len(ts):
+        raise OrgsimError(f"{damaged}: {len(ts)} weeks, but summary.json says the run lasted {weeks}")
 
 
 # --------------------------------------------------------------------------- sweep folders

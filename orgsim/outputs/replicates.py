@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from orgsim.errors import OrgsimError
+from orgsim.runs import safety
 
 
 def decorate_run(folder: Path, result, charts: bool = True) -> Path:
@@ -89,13 +92,36 @@ def set_outputs(root: Path, name: str, folders: list[Path], summary: dict[str, A
         from orgsim.outputs.plots.replicates import bands_figure, replicates_title
         from orgsim.outputs.plots.style import save
 
+        from orgsim.outputs.plots.history import history_of
+
         long = _long([(name, folders)])
-        written.append(save(bands_figure(long, replicates_title(long)), root / f"replicates.{fmt}"))
+        history = history_of(folders[0]) if folders else None  # the scenario's observations and events
+        written.append(save(bands_figure(long, replicates_title(long), history=history), root / f"replicates.{fmt}"))
         written.append(save(outcome_shares_figure([(name, summary)], title=f"{name}: outcomes of "
                                                   f"{summary['runs']} runs"), root / f"outcomes.{fmt}"))
     written.append(_report(root, f"{name}: {summary['runs']} replicates", [(name, summary)], written,
                            files=["replicates.csv", "replicates.json"], runs=folders))
     return written
+
+
+COMPARE_FILE_RE = re.compile(r"\A(?:outcomes\.csv|(?:compare|outcomes)\.(?:png|svg)|report\.html|orgsim\.json"
+                             r"|\.(?:outcomes\.csv|report\.html|orgsim\.json)\.tmp-\d{1,10})\Z")
+
+
+def compare_owned(name: str, path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and bool(COMPARE_FILE_RE.match(name))
+
+
+def check_compare_out(out: Path) -> None:
+    """Pre-flight for a comparison's folder (before any seed is run): absent, empty, or an orgsim
+    comparison folder holding only its own files (rewritten in place); anything else is refused."""
+    out = Path(out)
+    safety.check_own_folder(out, "compare", compare_owned, what="a comparison")
+    if out.is_dir() and any(out.iterdir()):
+        marker = safety.read_marker(out)
+        if marker is None or marker.get("orgsim") != "compare":
+            raise OrgsimError(f"{out}: not an orgsim comparison folder (no {safety.MARKER}); a comparison "
+                              "replaces only a folder orgsim wrote: choose another --out")
 
 
 def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]], charts: bool = True,
@@ -104,10 +130,19 @@ def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]
     labels = [label for label, _, _ in sets]
     if len(set(labels)) != len(labels):
         raise OrgsimError(f"two sets have the same label ({', '.join(labels)}); give distinct --labels")
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    check_compare_out(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise safety.write_error(out, exc) from None
+    if safety.read_marker(out) is None:  # marked first: a comparison killed half-way can be redone
+        _write_text(out / safety.MARKER, safety.marker_text("compare"))
     pairs = [(label, summary) for label, _, summary in sets]
     csv = out / "outcomes.csv"
-    shares_table(pairs).to_csv(csv, index=False, float_format="%.6f", lineterminator="\n")
+    tmp = out / f".outcomes.csv.tmp-{os.getpid()}"
+    shares_table(pairs).to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
+    os.replace(tmp, csv)
     written = [csv]
     title = " vs ".join(labels)
     if len(title) > 90:
@@ -117,18 +152,28 @@ def compare_outputs(out: Path, sets: list[tuple[str, list[Path], dict[str, Any]]
         from orgsim.outputs.plots.replicates import bands_figure
         from orgsim.outputs.plots.style import save
 
+        from orgsim.outputs.plots.history import history_of
+
         long = _long([(label, folders) for label, folders, _ in sets])
-        written.append(save(bands_figure(long, title), out / f"compare.{fmt}"))
+        # the first set's scenario says what is known (a counterfactual shares the case's history)
+        history = history_of(sets[0][1][0]) if sets and sets[0][1] else None
+        written.append(save(bands_figure(long, title, history=history), out / f"compare.{fmt}"))
         written.append(save(outcome_shares_figure(pairs, title=f"Outcomes: {title}"), out / f"outcomes.{fmt}"))
     written.append(_report(out, title, pairs, [p for p in written if p.suffix != ".csv"], files=["outcomes.csv"],
                            runs=[f for _, folders, _ in sets for f in folders]))
     return written
 
 
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _report(folder: Path, title: str, pairs, images: list[Path], files: list[str], runs: list[Path]) -> Path:
     import os
 
-    from orgsim.outputs.report import _e, _img, _page, _table, _write
+    from orgsim.outputs.report import _write, embed, render
 
     rows = []
     for label, s in pairs:
@@ -141,18 +186,9 @@ def _report(folder: Path, title: str, pairs, images: list[Path], files: list[str
         ag = s.get("annual_growth") or {}
         row["growth per year, median"] = f"{100 * ag['q50']:+.1f} %" if ag else ""
         rows.append(row)
-    links = ", ".join(f"<a href=\"{_e(f)}\">{_e(f)}</a>" for f in files)
-    run_links = ", ".join(f"<a href=\"{_e(os.path.relpath(p / 'report.html', folder))}\">{_e(p.parent.name + '/' + p.name)}</a>"
-                          for p in runs[:60]) + (" …" if len(runs) > 60 else "")
-    body = [
-        "<p>Outcome shares over seeded replicates, with 95 % Wilson score intervals on each proportion "
-        "(Jeffreys intervals in the files); the final membership's median and 5–95 % range; the median "
-        "annualised rate of change of membership.</p>",
-        _table(pd.DataFrame(rows)),
-        f"<p class=\"note\">Files: {links}.</p>",
-    ]
-    if images:
-        body.append("<h2>Charts</h2>")
-        body += [_img(folder, p, p.stem) for p in images]
-    body.append(f"<h2>Runs</h2><p class=\"note\">{run_links}</p>")
-    return _write(folder / "report.html", _page(title, body))
+    table = pd.DataFrame(rows).fillna("")
+    runs_shown = [(os.path.relpath(p / "report.html", folder), p.parent.name + "/" + p.name) for p in runs[:60]]
+    page = render("sets.html.j2", title=title, columns=list(table.columns),
+                  rows=[[str(v) for v in r] for r in table.itertuples(index=False)], numeric=[1],
+                  files=files, images=[embed(p, p.stem) for p in images], runs=runs_shown, more=len(runs) > 60)
+    return _write(folder / "report.html", page)

@@ -66,7 +66,8 @@ def test_run_overview_has_every_panel_its_series_and_the_events(run_dir):
     last = p["Factions"]
     assert last.get_xlabel() == "date"
     assert isinstance(last.xaxis.get_major_formatter(), ConciseDateFormatter)
-    # every logged key event is a line on every panel, and is named in the legend with its count
+    # every week with a key event is a line on every panel; the legend names each kind with its
+    # number of events (not of weeks: two events of a kind in one week count two)
     events = normalise(run.events)
     expected = sum(len(weeks_of(events, kind)) for kind, *_ in LINES)
     assert expected > 0
@@ -74,7 +75,7 @@ def test_run_overview_has_every_panel_its_series_and_the_events(run_dir):
         assert len(vlines(ax)) == expected
     labels = legend_labels(fig)
     for kind, label, *_ in LINES:
-        n = len(weeks_of(events, kind))
+        n = int((events["kind"] == kind).sum())
         assert (f"{label} ({n})" in labels) == (n > 0)
 
 
@@ -244,3 +245,107 @@ def test_sweep_folder_gives_every_sweep_chart(sweep_dir, tmp_path):
     assert long["group"].nunique() == 4
     with pytest.raises(OrgsimError, match="sensitivity"):
         plot([sweep_dir], kind="sensitivity", out=tmp_path / "c")
+
+
+# --------------------------------------------------------------------------- history on the charts
+HISTORY_EVENTS = [
+    {"kind": "critique", "week": 10, "label": "union line", "strength": 0.8},
+    {"kind": "scandal", "week": 30, "severity": 0.9, "cover_up": True, "reach": 0.5, "label": "the leak"},
+    {"kind": "climate", "week": 33, "climate": 1.4, "label": "a strike wave"},  # within MERGE_WEEKS of the leak
+    {"kind": "convention", "week": 40, "agenda": [{"changes": {"voting": "individual"}, "label": "individual votes"}],
+     "label": "special convention"},
+]
+OBSERVATIONS = [
+    {"column": "members", "date": "2019-05-20", "value": 180, "tolerance": 20, "source": "minutes", "label": "spring count"},
+    {"column": "members", "week": 60, "value": 120, "source": "minutes", "label": "autumn count"},
+    {"column": "voiced_dissent", "week": 35, "value": 15, "source": "a memoir", "label": "open letter"},
+]
+
+
+@pytest.fixture(scope="module")
+def history_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("history")
+    return [run_folder(base / f"s{s}", seed=s, events=HISTORY_EVENTS, observations=OBSERVATIONS) for s in (1, 2)]
+
+
+def _markers(ax):
+    """(x, y) of the observation markers (diamonds) on ``ax``."""
+    return [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in ax.get_lines() if ln.get_marker() == "D"]
+
+
+def _badges(ax):
+    return [t for t in ax.texts if t.get_bbox_patch() is not None and t.get_text().isdigit()]
+
+
+def test_history_groups_events_and_reads_the_observations(history_runs):
+    from orgsim.outputs.plots.history import MERGE_WEEKS, history_of
+
+    h = history_of(history_runs[0])
+    assert [(g.first, g.last, g.labels) for g in h.groups] == \
+        [(10, 10, ["union line"]), (30, 33, ["the leak", "a strike wave"]), (40, 40, ["special convention"])]
+    assert 33 - 30 <= MERGE_WEEKS < 40 - 30
+    assert h.groups[1].text().startswith("2019-08-05 – 08-26: the leak; a strike wave")
+    assert [(o.column, o.week, o.value) for o in h.observations] == \
+        [("members", 19, 180.0), ("voiced_dissent", 35, 15.0), ("members", 60, 120.0)]
+    assert h.observations[-1].tolerance == 12.0  # the schema's default: 10% of the value
+
+
+@pytest.mark.parametrize("chart", ["overview", "replicates", "compare"])
+def test_every_time_series_chart_shows_the_observations_and_the_labelled_events(history_runs, chart, tmp_path):
+    from orgsim.outputs.plots.history import history_of
+
+    runs = [read_run(d) for d in history_runs]
+    h = history_of(history_runs[0])
+    start = pd.Timestamp(TINY["start_date"])
+    if chart == "overview":
+        fig = overview_figure(runs[0].timeseries, runs[0].events, runs[0].summary, history=h)
+        members, dissent = panels(fig)["Members by role"], panels(fig)["Voiced and hidden dissent"]
+        top = [members]
+    else:
+        if chart == "compare":
+            cf = run_folder(tmp_path / "cf", regime__dissent_penalty="none", events=HISTORY_EVENTS,
+                            observations=OBSERVATIONS)
+            runs = [runs[0], read_run(cf)]
+        fig = bands_figure(stack_runs(runs, group_of=lambda r: f"g{runs.index(r)}" if chart == "compare"
+                                      else r.scenario_name), "t", history=h)
+        members, dissent = panels(fig)["Members"], panels(fig)["Voiced dissent"]
+        top = [ax for ax in fig.axes if ax.get_visible() and ax.get_subplotspec().rowspan.start == 0]
+    import matplotlib.dates as mdates
+
+    def as_date(x):
+        return pd.Timestamp(mdates.num2date(x).date()) if not isinstance(x, pd.Timestamp) else x
+
+    # each observation is a marker at its date and value, on the panel of its column, with its label
+    got = sorted((as_date(x), y) for x, y in _markers(members))
+    assert got == [(start + pd.Timedelta(weeks=19), 180.0), (start + pd.Timedelta(weeks=60), 120.0)]
+    assert [(as_date(x), y) for x, y in _markers(dissent)] == [(start + pd.Timedelta(weeks=35), 15.0)]
+    texts = {t.get_text() for ax in (members, dissent) for t in ax.texts}
+    assert {"spring count", "autumn count", "open letter"} <= texts
+    assert members.get_ylim()[1] >= 200  # 180 + 20: the observation and its tolerance are inside the axis
+    # the labelled events: numbered badges on the top row only, one per group, listed in the legend
+    for ax in fig.axes:
+        assert len(_badges(ax)) == (3 if ax in top else 0)
+    labels = legend_labels(fig)
+    assert any(lab.startswith("2019-03-18: union line") for lab in labels)
+    assert any(lab.startswith("2019-08-05 – 08-26: the leak; a strike wave") for lab in labels)
+    assert any(lab.startswith("observed (a memoir; minutes") for lab in labels)
+
+
+def test_badges_of_close_event_groups_are_staggered_not_stacked(history_runs):
+    from orgsim.outputs.plots.history import EventGroup, History, draw_event_lines, x_of
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 2))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.set_xlim(0, 500)
+    groups = [EventGroup(i + 1, w, w, (None, None), [f"e{i}"]) for i, w in enumerate((100, 104, 108, 300))]
+    draw_event_lines(ax, History([], groups), x_of(None, False), badges=True)
+    ys = [t.get_position()[1] for t in _badges(ax)]
+    assert len(set(ys[:3])) == 3  # four weeks apart on a 500-week axis: three levels
+    assert ys[3] == ys[0]  # far from the others: back on the first level
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in _badges(ax)]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

@@ -17,7 +17,8 @@ def result():
 
 def test_without_a_decorator_only_the_data_files_are_written(result, tmp_path):
     out = write_outputs(result, tmp_path / "run")
-    assert sorted(p.name for p in out.iterdir()) == sorted(DATA)
+    # and the marker of an orgsim run folder, listing them (issue 14: what --force may replace)
+    assert sorted(p.name for p in out.iterdir()) == sorted(DATA + ("orgsim.json",))
 
 
 def test_the_decorator_works_inside_the_folder_being_built(result, tmp_path):

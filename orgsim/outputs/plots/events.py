@@ -84,8 +84,9 @@ def mark_events(ax, ts: pd.DataFrame, events: pd.DataFrame) -> list[tuple]:
         weeks = weeks_of(events, kind)
         for x in event_x(ts, weeks):
             ax.axvline(x, color=colour, lw=width, ls=style, alpha=0.85, zorder=0.5)
-        if weeks:
-            used.append((Line2D([], [], color=colour, lw=width, ls=style), f"{label} ({len(weeks)})"))
+        if weeks:  # one line a week, but the legend counts the events (two slate votes in one week are two)
+            n = int((events["kind"] == kind).sum())
+            used.append((Line2D([], [], color=colour, lw=width, ls=style), f"{label} ({n})"))
     for kind, label, colour in RUG:
         rows = events.loc[events["kind"] == kind, "week"]
         if len(rows):

@@ -110,7 +110,9 @@ def run_charts(run: RunFolder, dest: Path, kind: str = "auto", fmt: str = "png",
     written = []
     if kind in ("auto", "run"):
         part, suffix = window_of(run, window)
-        written.append(save(overview_figure(part.timeseries, part.events, part.summary),
+        from orgsim.outputs.plots.history import history_of
+
+        written.append(save(overview_figure(part.timeseries, part.events, part.summary, history=history_of(run.path)),
                             dest / f"overview{suffix}.{fmt}"))
     if kind in ("auto", "network"):
         last = int(run.timeseries["week"].max())
@@ -216,7 +218,10 @@ def multi_chart(runs: list[RunFolder], dest: Path, kind: str, fmt: str) -> Path:
         title = compare_title(long)
     else:
         title = replicates_title(long)
-    return save(bands_figure(long, title, labels=labels), dest / f"{kind}.{fmt}")
+    from orgsim.outputs.plots.history import history_of
+
+    # the first run's scenario says what is known (a counterfactual shares the case's history)
+    return save(bands_figure(long, title, labels=labels, history=history_of(runs[0].path)), dest / f"{kind}.{fmt}")
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -265,13 +270,20 @@ def sweep_bands_long(sweep: SweepFolder, points: list[int] | None = None) -> pd.
 
 
 def sweep_charts(sweep: SweepFolder, dest: Path, kind: str = "auto", fmt: str = "png",
-                 points: list[int] | None = None) -> list[Path]:
+                 points: list[int] | None = None, errors: list | None = None) -> list[Path]:
+    """Draw a sweep's charts into ``dest``; return the files written.
+
+    With an ``errors`` list, a chart that fails is recorded there as (file name, error text) and the
+    others are still drawn; without one, the first failure is raised. A bar shows the progress on a
+    terminal (one step per chart).
+    """
     from orgsim.outputs.plots.replicates import bands_figure
     from orgsim.outputs.plots.sweep import metrics_figure, outcomes_figure, phase_figure, sensitivity_figure
+    from orgsim.outputs.progress import steps
 
     if kind not in ("auto", *SWEEP_KINDS):
         raise OrgsimError(f"--kind {kind}: not a sweep chart; choose one of {', '.join(SWEEP_KINDS)}")
-    written = []
+    jobs = []  # (file name, function drawing the figure), decided before anything is drawn
     params = sweep.params
     has_outcomes = sweep.runs is not None and "outcome" in sweep.runs.columns or sweep.points is not None
     if kind in ("auto", "phase"):
@@ -279,30 +291,40 @@ def sweep_charts(sweep: SweepFolder, dest: Path, kind: str = "auto", fmt: str = 
             raise OrgsimError(f"{sweep.path}: a phase diagram needs two varied parameters (varied: {', '.join(params) or 'none'})")
         for x, y in itertools.combinations(params, 2):
             if has_outcomes:
-                written.append(save(phase_figure(sweep, x, y), dest / f"phase_{slug(x)}__{slug(y)}.{fmt}"))
+                jobs.append((f"phase_{slug(x)}__{slug(y)}.{fmt}", lambda x=x, y=y: phase_figure(sweep, x, y)))
     if kind in ("auto", "outcomes") and has_outcomes:
         for p in params:
-            written.append(save(outcomes_figure(sweep, p), dest / f"outcomes_{slug(p)}.{fmt}"))
+            jobs.append((f"outcomes_{slug(p)}.{fmt}", lambda p=p: outcomes_figure(sweep, p)))
     if kind in ("auto", "metrics"):
         for p in params:
             others = [q for q in params if q != p]
             by = others[0] if len(others) == 1 and _few_values(sweep, others[0]) else None
-            written.append(save(metrics_figure(sweep, p, by=by), dest / f"metrics_{slug(p)}.{fmt}"))
+            jobs.append((f"metrics_{slug(p)}.{fmt}", lambda p=p, by=by: metrics_figure(sweep, p, by=by)))
     if kind in ("auto", "sensitivity"):
         if sweep.sensitivity is not None:
-            fig = sensitivity_figure(sweep.sensitivity, title=f"{sweep.name}: sensitivity indices")
-            written.append(save(fig, dest / f"sensitivity_indices.{fmt}"))
+            jobs.append((f"sensitivity_indices.{fmt}",
+                         lambda: sensitivity_figure(sweep.sensitivity, title=f"{sweep.name}: sensitivity indices")))
         elif kind == "sensitivity":
             raise OrgsimError(f"{sweep.path}: no sensitivity table (sensitivity.csv); run `orgsim sensitivity` first")
     if kind in ("auto", "replicates"):
         long = sweep_bands_long(sweep, points)
         if long is not None:
-            title = f"{sweep.name}: replicates per point"
-            written.append(save(bands_figure(long, title), dest / f"replicates_points.{fmt}"))
+            jobs.append((f"replicates_points.{fmt}", lambda: bands_figure(long, f"{sweep.name}: replicates per point")))
         elif kind == "replicates":
             raise OrgsimError(f"{sweep.path}: the sweep kept no time series ([keep] timeseries in the sweep file)")
-    if not written:
+    if not jobs:
         raise OrgsimError(f"{sweep.path}: nothing to chart for --kind {kind}")
+    written = []
+    with steps(f"{sweep.name}: charts", len(jobs)) as advance:
+        for name, draw in jobs:
+            advance(0, description=name)
+            try:
+                written.append(save(draw(), dest / name))
+            except Exception as exc:  # noqa: BLE001 - one broken chart must not cost the others
+                if errors is None:
+                    raise
+                errors.append((name, f"{type(exc).__name__}: {exc}"))
+            advance(description=name)
     return written
 
 

@@ -56,10 +56,15 @@ def default_weeks(last: int, k: int = 4) -> list[int]:
     return sorted(set(int(round(w)) for w in np.linspace(0, last, k)))
 
 
-def capture(folder: Path, weeks: list[int], timeseries: pd.DataFrame | None = None) -> list[Snapshot]:
-    """Re-run a run folder's resolved scenario and copy the state at each of ``weeks``."""
+def capture(folder: Path, weeks: list[int], timeseries: pd.DataFrame | None = None,
+            show_progress: bool | None = None) -> list[Snapshot]:
+    """Re-run a run folder's resolved scenario and copy the state at each of ``weeks``.
+
+    The replay can take a while (the ISO case: 536 weeks): on a terminal a bar shows its weeks
+    (``show_progress=None``), elsewhere nothing is printed."""
     from orgsim.model.model import OrgModel
     from orgsim.model.scenario import load_scenario
+    from orgsim.outputs.progress import steps
 
     folder = Path(folder)
     toml = folder / "scenario.toml"
@@ -73,14 +78,17 @@ def capture(folder: Path, weeks: list[int], timeseries: pd.DataFrame | None = No
             raise OrgsimError(f"{folder}: week {late[0]} is outside the run (weeks 0..{last})")
     model = OrgModel(scenario)
     wanted, out = sorted(set(weeks)), []
-    while wanted and model.running:
-        model.step()
-        recorded = model.recorder.rows - 1
-        if recorded == wanted[0]:
-            wanted.pop(0)
-            if timeseries is not None:
-                _check_replay(folder, model, timeseries, recorded)
-            out.append(snapshot(model))
+    label = f"replaying {scenario.name} for network snapshots"
+    with steps(label, (wanted[-1] + 1) if wanted else 0, show_progress) as advance:
+        while wanted and model.running:
+            model.step()
+            advance(description=f"week {model.recorder.rows - 1}")
+            recorded = model.recorder.rows - 1
+            if recorded == wanted[0]:
+                wanted.pop(0)
+                if timeseries is not None:
+                    _check_replay(folder, model, timeseries, recorded)
+                out.append(snapshot(model))
     if wanted:
         raise OrgsimError(f"{folder}: the replay ended before week {wanted[0]}")
     return out

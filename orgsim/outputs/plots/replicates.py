@@ -95,10 +95,16 @@ def group_sizes(long: pd.DataFrame) -> dict:
 
 
 @styled
-def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict | None = None):
-    """A grid of panels, one per metric; each group a colour, median line and 5-95% band."""
+def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict | None = None, history=None):
+    """A grid of panels, one per metric; each group a colour, median line and 5-95% band.
+
+    ``history`` (:func:`orgsim.outputs.plots.history.history_of`): the scenario's observations as
+    markers on the panels of their columns, its labelled events as numbered lines."""
     from matplotlib.patches import Patch
 
+    from orgsim.outputs.plots import history as hist
+
+    history = history or hist.History()
     sizes = group_sizes(long)
     groups = list(sizes)
     metrics = [m for m in metrics if m[0] in long.columns]
@@ -108,7 +114,9 @@ def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict |
     nrows = int(np.ceil(len(metrics) / ncols))
     fig, axes = new_figure(nrows, ncols, height=2.2 * nrows + 0.9 + 0.18 * len(groups), sharex=True)
     xlabel = "week"
-    for ax, (metric, panel, ylabel) in zip(axes.flat, metrics):
+    weeks = (int(long["week"].min()), int(long["week"].max()))
+    observed = []
+    for i, (ax, (metric, panel, ylabel)) in enumerate(zip(axes.flat, metrics)):
         b = bands(long, metric)
         for k, group in enumerate(groups):
             gb = b[b["group"] == group]
@@ -123,6 +131,10 @@ def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict |
             ax.set_ylim(-0.02, 1.02)
         else:
             ax.set_ylim(bottom=0)
+        if history:
+            x_hist = hist.x_of(history.start_date, xlabel == "date")
+            observed += hist.draw_observations(ax, history, metric, x_hist, weeks)
+            hist.draw_event_lines(ax, history, x_hist, badges=i < ncols, weeks=weeks)
     for ax in axes.flat[len(metrics):]:
         ax.set_visible(False)
     for ax in axes.flat[max(0, len(metrics) - ncols):len(metrics)]:
@@ -138,7 +150,18 @@ def bands_figure(long: pd.DataFrame, title: str, metrics=METRICS, labels: dict |
         n = sizes[group]
         names.append(f"{(labels or {}).get(group, group)} ({n} run{'s' if n > 1 else ''})")
     wide = max(len(n) for n in names) > 45
-    fig.legend(handles, names, loc="outside lower center", ncol=1 if wide else min(3, len(names)), frameon=False)
+    numbered = hist.legend_entries(history, weeks)
+    if numbered or observed:  # groups (and observations) in the first column, the scenario's events in the second
+        left = list(zip(handles, names)) + hist.observed_entry(observed)
+        if wide:  # long group names: everything in one column
+            handles, names, ncol = [h for h, _ in left + numbered], [n for _, n in left + numbered], 1
+        else:
+            handles, names, ncol = hist.legend_columns(left, numbered)
+        fig.legend(handles, names, loc="outside lower center", ncol=ncol, frameon=False, fontsize=7,
+                   title="the scenario's events are numbered on the top panels" if numbered else None,
+                   title_fontsize=7.5)
+    else:
+        fig.legend(handles, names, loc="outside lower center", ncol=1 if wide else min(3, len(names)), frameon=False)
     banded = any(n > 1 for n in sizes.values())
     fig.suptitle(title + ("\n(lines: median; shaded: 5–95% of runs)" if banded else ""), fontsize=10)
     return fig

@@ -18,6 +18,9 @@ from orgsim.outputs.plots.style import (OKABE_ITO, ROLE_COLOURS, finish_time_axi
                                 x_values)
 
 PANELS = ("membership", "flows", "dissent", "levels", "factions")
+# time-series columns drawn on each panel's own (left) axis: where observations of them are marked
+OBSERVED_ON = {"membership": ("members",), "dissent": ("voiced_dissent", "hidden_dissent", "charged"),
+               "levels": ("mean_trust", "mean_grievance", "old_leadership_share"), "factions": ("faction_members",)}
 
 
 def _finish_right_axis(ax, ax2) -> None:
@@ -137,22 +140,39 @@ def run_title(summary: dict) -> str:
 
 
 @styled
-def overview_figure(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, panels=PANELS):
-    """All run panels stacked on a shared time axis, key events marked; returns the Figure."""
+def overview_figure(ts: pd.DataFrame, events: pd.DataFrame, summary: dict, panels=PANELS, history=None):
+    """All run panels stacked on a shared time axis, key events marked; returns the Figure.
+
+    ``history`` (:func:`orgsim.outputs.plots.history.history_of`): the scenario's observations as
+    markers on their panels and its labelled events as numbered lines, listed in the legend."""
+    from orgsim.outputs.plots import history as hist
+
     events = normalise(events)
-    fig, axes = new_figure(len(panels), 1, height=1.9 * len(panels) + 0.8, sharex=True)
-    legend = []
-    for ax, name in zip(axes[:, 0], panels):
+    history = history or hist.History()
+    weeks = (int(ts["week"].min()), int(ts["week"].max())) if len(ts) else None
+    x = hist.x_of(history.start_date, "date" in ts.columns)
+    n_history = len(hist.visible_groups(history, weeks))
+    fig, axes = new_figure(len(panels), 1, height=1.9 * len(panels) + 0.8 + 0.1 * max(0, n_history - 4), sharex=True)
+    legend, observed = [], []
+    for i, (ax, name) in enumerate(zip(axes[:, 0], panels)):
         DRAW[name](ax, ts)
         ax.set_title(TITLES[name], loc="left")
         legend = mark_events(ax, ts, events) or legend
+        if history:
+            for column in OBSERVED_ON.get(name, ()):
+                observed += hist.draw_observations(ax, history, column, x, weeks)
+            hist.draw_event_lines(ax, history, x, badges=(i == 0), weeks=weeks)
     last = axes[-1, 0]
     last.set_xlabel(x_values(ts)[1])
     finish_time_axis(last, ts)
     fig.suptitle(run_title(summary))
-    if legend:
-        fig.legend([h for h, _ in legend], [lab for _, lab in legend], loc="outside lower center",
-                   ncol=min(4, len(legend)), frameon=False, title="events")
+    left = list(zip(*hist.merge_legend(legend, hist.observed_entry(observed))))
+    handles, labels, ncol = hist.legend_columns(left, hist.legend_entries(history, weeks))
+    if labels:
+        title = "events" + (" and observations" if observed else "") + \
+            ("; the scenario's events, numbered on the top panel" if n_history else "")
+        fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, title=title,
+                   fontsize=7 if n_history else None)
     return fig
 
 
