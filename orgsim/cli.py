@@ -335,13 +335,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from orgsim.outputs.report import write_calibration_report
 
     out = Path(args.out) if args.out else default_out(load_calibration(args.file, args.quick))
-    _stop_on_sigterm()
     t0 = time.perf_counter()
     try:
         result = calibrate(args.file, out, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
                            force=args.force, decorate=None if args.no_charts else write_calibration_report)
-    except KeyboardInterrupt:
-        return _interrupted(out)
+    except KeyboardInterrupt as exc:
+        return _interrupted(out, exc)
     s = result.summary
     for key, v in s["parameters"].items():
         print(f"  {key}: {v['calibrated']} (90% {v['q05']:.4g} to {v['q95']:.4g}; default {v['default']})")

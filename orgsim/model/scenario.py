@@ -335,6 +335,8 @@ def resolve_parameters_file(data: dict, folder: Path, source: str = "<scenario>"
     if "parameters_file" not in data:
         return data
     ref = data["parameters_file"]
+    if ref is None:  # a dumped Scenario carries the unset field
+        return {k: v for k, v in data.items() if k != "parameters_file"}
     if not isinstance(ref, str):
         raise ScenarioError(f"{source}: parameters_file = {_short(ref)}: expected a path (text)")
     data = {k: v for k, v in data.items() if k != "parameters_file"}
