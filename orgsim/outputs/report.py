@@ -72,6 +72,8 @@ def fmt(value, key: str = "") -> str:
     if isinstance(value, float):
         if key in SHARES or key.endswith("_share"):
             return f"{value:.0%}"
+        if key.startswith(("mean_", "final_mean_")):  # scores on [0, 1]: two decimals say it
+            return f"{value:.2f}"
         if value.is_integer() and abs(value) < 1e15:
             return fmt(int(value), key)
         return f"{value:,.3g}" if abs(value) >= 1000 else f"{value:.3g}"
