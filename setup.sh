@@ -2,7 +2,8 @@
 # Set up orgsim on a fresh machine. Idempotent: steps already done are skipped quickly.
 #   bash setup.sh          the package (orgsim run, sweep, plot)
 #   bash setup.sh --viz    plus the dashboard (orgsim viz): the viz extra, with solara's browser assets (solara-assets)
-#   bash setup.sh --dev    plus what the tests need: pytest, Playwright and Debian's chromium
+#   bash setup.sh --dev    plus what the tests need: pytest, Playwright and Debian's chromium, and the
+#                          EMA Workbench for orgsim discover (also alone: pip install -e ".[ema]")
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-}"

@@ -44,6 +44,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = find_scenario(args.scenario)
     if args.seeds is not None and args.seed is not None:
         raise OrgsimError("give --seed N for one run or --seeds LIST for a replicate set, not both")
+    if args.seeds is not None and args.parameters is not None:
+        raise OrgsimError("--parameters is for one run; for a replicate set put parameters_file = \"...\" "
+                          "in the scenario file")
     if args.seeds is not None:
         return _run_set(args, path)
     from orgsim.experiments.replicates import default_root
@@ -52,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = _parse_sets(args.set or [])
     if args.seed is not None:
         overrides["seed"] = args.seed
-    scenario = load_scenario(path, overrides)  # checked before the model is even imported
+    scenario = load_scenario(path, overrides, parameters=args.parameters)  # checked before the model is even imported
     out = Path(args.out) if args.out else default_root(scenario.name, overrides) / f"seed-{scenario.seed}"
     from orgsim.runs.run import preflight
 
@@ -323,6 +326,66 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- calibration and discovery
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from orgsim.experiments.executors import prestart
+
+    prestart(args.workers, args.scheduler)  # worker start-up overlaps the imports below
+    from orgsim.experiments.calibration import calibrate, default_out, load_calibration
+    from orgsim.outputs.report import write_calibration_report
+
+    out = Path(args.out) if args.out else default_out(load_calibration(args.file, args.quick))
+    t0 = time.perf_counter()
+    try:
+        result = calibrate(args.file, out, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                           force=args.force, decorate=None if args.no_charts else write_calibration_report)
+    except KeyboardInterrupt as exc:
+        return _interrupted(out, exc)
+    s = result.summary
+    for key, v in s["parameters"].items():
+        print(f"  {key}: {v['calibrated']} (90% {v['q05']:.4g} to {v['q95']:.4g}; default {v['default']})")
+    print(f"{s['accepted']} posterior points, effective sample size {s['effective_sample_size']:.1f}; "
+          f"{time.perf_counter() - t0:.1f} s")
+    print(f"wrote {result.out} (posterior.parquet, parameters.toml, ppc.csv, report.html)")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from orgsim.experiments.discovery import discover
+    from orgsim.outputs.report import write_discovery_report
+
+    result = discover(args.sweep, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha, out=args.out,
+                      decorate=write_discovery_report)
+    r = result.trajectory.loc[result.chosen]
+    print(f"{result.hits} of {result.runs} runs {result.outcome}; box (step {result.chosen}): coverage "
+          f"{r['coverage']:.2f}, density {r['density']:.2f}, mass {r['mass']:.2f}")
+    for row in result.box.itertuples():
+        print(f"  {row.parameter}: {row.box} (of {row.of})")
+    print(f"wrote {result.folder}")
+    return 0
+
+
+def _add_calibration_parsers(sub) -> None:
+    c = sub.add_parser("calibrate", help="fit parameters to the cases' observations and patterns",
+                       description="History matching with Gaussian-process emulators, then ABC rejection, through "
+                                   "the sweep engine (resumable: run the same command again). See docs/calibration.md.")
+    c.add_argument("file", help="calibration file (TOML)")
+    c.add_argument("--quick", action="store_true", help="a small budget that checks the machinery, not the numbers")
+    c.add_argument("--out", help="output folder (default results/calibration/<name>[-quick]/)")
+    _add_engine_options(c)
+    c.set_defaults(func=cmd_calibrate)
+
+    d = sub.add_parser("discover", help="scenario discovery on a sweep folder (PRIM)",
+                       description="Find the box of varied parameters that leads to an outcome (PRIM, EMA Workbench); "
+                                   "writes SWEEP/discover-<outcome>/. See docs/calibration.md.")
+    d.add_argument("sweep", help="a finished sweep folder")
+    d.add_argument("--outcome", default="dissolved", help="outcome of interest (default dissolved)")
+    d.add_argument("--threshold", type=float, default=0.8, help="minimum density of the box (default 0.8)")
+    d.add_argument("--peel-alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
+    d.add_argument("--out", help="output folder (default SWEEP/discover-<outcome>/)")
+    d.set_defaults(func=cmd_discover)
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -371,6 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "results/<name>-<settings>-<hash>/...; with --seeds, the set's folder)")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario key by its dotted path, e.g. organisation.members=10000 (repeatable)")
+    r.add_argument("--parameters", metavar="FILE",
+                   help="a parameter file (e.g. a calibration's parameters.toml) over the scenario's own; --set wins")
     r.add_argument("--force", action="store_true", help="overwrite an existing output folder")
     r.add_argument("--no-charts", action="store_true", help="skip the charts (faster)")
     r.add_argument("--seed-charts", action="store_true",
@@ -404,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot_parsers(sub)
 
     _add_sweep_parsers(sub)
+    _add_calibration_parsers(sub)
     return p
 
 

@@ -47,6 +47,9 @@ class SweepPlan:
     keep: Keep
     batch: int | None = None
     costs: list[float] = field(default_factory=list)  # estimated seconds per run, per point
+    # Run (i, r) is seeded SeedSequence(seed, spawn_key=(*spawn_prefix, i, r)): a calibration numbers its
+    # stages and cases here, so that no two of its evaluations share a seed; sweeps leave it empty.
+    spawn_prefix: tuple[int, ...] = ()
     memory: list[float] = field(default_factory=list)  # estimated peak bytes of a run, per point
 
     @property
@@ -126,6 +129,7 @@ class Task:
     keep_columns: tuple[str, ...] | None
     every: int
     runner: Callable | None = None            # None: orgsim.runs.run.simulate
+    spawn_prefix: tuple[int, ...] = ()        # seeds: SeedSequence(seed, spawn_key=(*spawn_prefix, point, replicate))
 
 
 def make_tasks(plan: SweepPlan, sizes: list[int], todo: set[int], runner: Callable | None) -> Iterator[Task]:
@@ -136,7 +140,8 @@ def make_tasks(plan: SweepPlan, sizes: list[int], todo: set[int], runner: Callab
         if task_id not in todo:
             continue
         runs = tuple((k // R, k % R, plan.points[k // R]) for k in range(start, stop))
-        yield Task(task_id, plan.base, tuple(plan.params), runs, plan.seed, cols, plan.keep.every, runner)
+        yield Task(task_id, plan.base, tuple(plan.params), runs, plan.seed, cols, plan.keep.every, runner,
+                   tuple(plan.spawn_prefix))
 
 
 def describe(plan: SweepPlan, n_tasks: int) -> str:

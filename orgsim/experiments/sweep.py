@@ -76,7 +76,7 @@ def failed_output(task: Task, reason: str) -> dict:
     rows = []
     for point, replicate, overrides in task.runs:
         row = {"point": point, "replicate": replicate, **{k: overrides[k] for k in task.params},
-               "seed_root": task.seed, "seed_spawn_key": [point, replicate], ERROR_COLUMN: reason}
+               "seed_root": task.seed, "seed_spawn_key": [*task.spawn_prefix, point, replicate], ERROR_COLUMN: reason}
         rows.append(row)
     return {"task_id": task.task_id, "runs": to_parquet_bytes(name_task(rows_table(rows), task)), "timeseries": None,
             "n_runs": len(rows), "n_failed": len(rows), "versions": versions()}

@@ -25,7 +25,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 
 from orgsim.errors import ScenarioError
 from orgsim.model.observe import COLUMNS
-from orgsim.model.scenario import apply_overrides, check_name, format_validation_error, read_toml, resolve_paths, validate
+from orgsim.model.scenario import (apply_overrides, check_name, format_validation_error, read_scenario_data, read_toml,
+                                   resolve_parameters_file, resolve_paths, validate)
 
 SPEC_KEYS = {"start", "stop", "step", "num", "low", "high", "log", "integer"}
 # Scenario keys a sweep must not vary: the sweep's own seeding replaces the scenario seed.
@@ -248,14 +249,14 @@ def parse_study(model: type[StudyFile], data: dict, source: str):
 def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
     """The raw base scenario with [set] applied, and a label for messages."""
     if isinstance(study.base, dict):
-        raw, label = resolve_paths(study.base, path), "base"
+        raw, label = resolve_paths(resolve_parameters_file(study.base, path.parent, f"{path}: base"), path), "base"
     else:
         base_path = path.parent / study.base
         if not base_path.is_file() and not study.base.endswith(".toml"):
             from orgsim.model.catalogue import find_scenario
 
             base_path = find_scenario(study.base)  # a scenario name, e.g. base = "iso_2019"
-        raw, label = resolve_paths(read_toml(base_path), base_path), f"base {study.base}"
+        raw, label = resolve_paths(read_scenario_data(base_path), base_path), f"base {study.base}"
     data = apply_overrides(raw, study.set, source=f"{path}: set")
     validate(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
     return data, label

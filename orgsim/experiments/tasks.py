@@ -80,10 +80,11 @@ def run_rows(task: Task) -> tuple[list[dict], list[pa.Table], int]:
         row: dict[str, Any] = {"point": point, "replicate": replicate}
         row.update({k: overrides[k] for k in task.params})
         row["seed_root"] = task.seed
-        row["seed_spawn_key"] = [point, replicate]
+        key = (*task.spawn_prefix, point, replicate)
+        row["seed_spawn_key"] = list(key)
         try:
             scenario = point_scenario(task.base, overrides, f"point {point}")
-            result = runner(scenario, np.random.SeedSequence(task.seed, spawn_key=(point, replicate)))
+            result = runner(scenario, np.random.SeedSequence(task.seed, spawn_key=key))
             row.update(scalar_metrics(result.summary))
             row[ERROR_COLUMN] = None
             if task.keep_columns is not None:

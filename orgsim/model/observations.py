@@ -170,8 +170,8 @@ def check(scenario: "Scenario") -> None:
 class Score:
     """One observation or pattern judged on one run.
 
-    ``distance`` is 0 on a hit. For an observation it is |simulated - value| / tolerance (a hit
-    when at most 1; the reported distance is then 0 only if equal); for a band, how far outside
+    For an observation ``distance`` is |simulated - value| / tolerance (a hit when at most 1); for a
+    pattern it is 0 on a hit: for a band, how far outside
     the band the simulated value lies, in units of the band's width (or of 10% of the bound, at
     least 1e-9, for a one-sided or zero-width band); for an outcome, 0 or 1.
     """
@@ -247,7 +247,7 @@ def score(scenario: "Scenario", timeseries: pd.DataFrame, events: pd.DataFrame,
         d = abs(x - o.value) / o.tol if not math.isnan(x) else math.inf
         when = f"week {w}" + (f" ({o.date.isoformat()})" if o.date else "")
         out.append(Score(f"observations[{i}]", "observation", o.label,
-                         f"{o.column} = {o.value:g} ± {o.tol:g} at {when}", x, d <= 1.0, 0.0 if d <= 1.0 else d))
+                         f"{o.column} = {o.value:g} ± {o.tol:g} at {when}", x, d <= 1.0, d))
     for i, p in enumerate(scenario.patterns):
         by = horizon if p.by is None else week_of(scenario, p.by)
         after = 0 if getattr(p, "after", None) is None else week_of(scenario, p.after)

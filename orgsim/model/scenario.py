@@ -57,7 +57,8 @@ __all__ = [  # the whole schema, assembled (declared here or in the modules abov
     "InformationParams", "Network", "Organisation", "Parameters", "Prob", "Proposal", "RecruitmentParams",
     "ReformEvent", "Regime", "RegimeChanges", "ScandalEvent", "ScandalParams", "Scenario", "Strict", "VoiceParams",
     "EVENT_KINDS", "NAME_RE", "apply_overrides", "check_name", "Date", "format_validation_error", "load_scenario", "parse_value",
-    "read_toml", "resolve_paths", "to_toml_data", "validate",
+    "read_toml", "resolve_paths", "to_toml_data", "validate", "read_parameters_file", "resolve_parameters_file",
+    "apply_parameters", "read_scenario_data",
 ]
 
 NAME_MAX = 80
@@ -165,6 +166,9 @@ class Scenario(Strict):
     weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps.")
     start_date: Date | None = Field(None, description="Calendar date of week 0 (outputs then carry dates).")
     orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
+    parameters_file: str | None = Field(
+        None, description="A parameter file (e.g. a calibration's parameters.toml), relative to this file: its "
+                          "[parameters] fill in those this file does not set. Resolved scenarios carry the values instead.")
     organisation: Organisation = Field(default_factory=Organisation)
     regime: Regime = Field(default_factory=Regime)
     environment: Environment = Field(default_factory=Environment)
@@ -354,20 +358,84 @@ def resolve_paths(data: dict, relative_to: Path) -> dict:
     return {**data, "network": {**net, "file": str((Path(relative_to).parent / file).resolve())}}
 
 
+PARAMETER_FILE_KEYS = ("parameters", "calibration")  # [calibration] describes where the values come from
+
+
+def read_parameters_file(path: str | Path) -> dict:
+    """A parameter file: a ``[parameters.*]`` table (validated against the schema) and an optional
+    ``[calibration]`` table of information; returns the ``parameters`` table."""
+    path = Path(path)
+    data = read_toml(path)
+    for key in data:
+        if key not in PARAMETER_FILE_KEYS:
+            raise ScenarioError(f"{path}: {key}: unknown key in a parameter file; allowed: "
+                                + ", ".join(PARAMETER_FILE_KEYS))
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{path}: parameters = {_short(params)}: expected a table of [parameters.*] tables")
+    try:
+        Parameters.model_validate(params)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(str(path), exc).replace(f"{path}: ", f"{path}: parameters.")) from None
+    return params
+
+
+def _merge(low: dict, high: dict) -> dict:
+    """Nested tables merged; ``high`` wins."""
+    out = dict(low)
+    for k, v in high.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def resolve_parameters_file(data: dict, folder: Path, source: str = "<scenario>") -> dict:
+    """Fill in a scenario's ``parameters_file`` (relative to ``folder``): the file's parameters under
+    the scenario's own; the key is removed."""
+    if "parameters_file" not in data:
+        return data
+    ref = data["parameters_file"]
+    if ref is None:  # a dumped Scenario carries the unset field
+        return {k: v for k, v in data.items() if k != "parameters_file"}
+    if not isinstance(ref, str):
+        raise ScenarioError(f"{source}: parameters_file = {_short(ref)}: expected a path (text)")
+    data = {k: v for k, v in data.items() if k != "parameters_file"}
+    params = read_parameters_file(folder / ref)
+    own = data.get("parameters", {})
+    data["parameters"] = _merge(params, own if isinstance(own, dict) else {})
+    return data
+
+
+def apply_parameters(data: dict, path: str | Path) -> dict:
+    """``--parameters FILE``: the file's parameters over the scenario's own."""
+    params = read_parameters_file(path)
+    own = data.get("parameters", {})
+    return {**data, "parameters": _merge(own if isinstance(own, dict) else {}, params)}
+
+
+def read_scenario_data(path: Path) -> dict:
+    """A scenario file's raw data, its ``parameters_file`` resolved."""
+    return resolve_parameters_file(read_toml(path), path.parent, str(path))
+
+
 def validate(data: dict, source: str = "<scenario>") -> Scenario:
+    data = resolve_parameters_file(data, Path.cwd(), source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(source, exc)) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
+                  parameters: str | Path | None = None) -> Scenario:
     """Read, override and validate a scenario file, given by its path or its name (``iso_2019``,
-    see :mod:`orgsim.model.catalogue`)."""
+    see :mod:`orgsim.model.catalogue`); ``parameters``: a parameter file applied over the scenario's
+    own parameters, before the overrides."""
     from orgsim.model.catalogue import find_scenario
 
     path = find_scenario(path)
-    data = read_toml(path)
+    data = read_scenario_data(path)
+    if parameters is not None:
+        data = apply_parameters(data, parameters)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate(resolve_paths(data, path), str(path))

@@ -308,3 +308,91 @@ def write_sweep_report(folder: str | Path) -> Path:
                   facts=facts, failed=failed, points=points, images=images, chart_errors=errors,
                   nothing=nothing if not images else "")
     return _write(folder / "report.html", page)
+
+
+# --------------------------------------------------------------------------- calibration and discovery
+# Plain pages (images embedded, like the other reports); small enough not to need a template yet.
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}"
+        "table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem;"
+        "text-align:left;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right}img{max-width:100%}"
+        ".note{color:#666;font-size:.85rem}")
+
+
+def _e(x) -> str:
+    import html
+
+    return html.escape(str(x))
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>"
+            f"<style>{_CSS}</style></head><body>\n<h1>{_e(title)}</h1>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _table(df: pd.DataFrame) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    rows = []
+    for r in df.itertuples(index=False):
+        cells = [f"<td class=\"n\">{_e(fmt(v))}</td>" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                 else f"<td>{_e(fmt(v))}</td>" for v in r]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>\n" + "\n".join(rows) + "</table>"
+
+
+def _img(path: Path, alt: str) -> str:
+    image = embed(path, alt)
+    return f"<p><img src=\"{image['src']}\" alt=\"{_e(alt)}\"></p>"
+
+
+def write_calibration_report(folder: str | Path) -> Path:
+    """``decorate`` for :func:`orgsim.experiments.calibration.calibrate`: charts/ (marginals, pairs,
+    waves, ppc) and report.html, from the files of the finished calibration folder."""
+    import json
+
+    from orgsim.outputs.plots import calibration as charts
+
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    post = pd.read_parquet(folder / "posterior.parquet")
+    waves = pd.read_csv(folder / "waves.csv")
+    ppc = pd.read_csv(folder / "ppc.csv")
+    out = folder / "charts"
+    out.mkdir(exist_ok=True)
+    params = summary["parameters"]
+    files = [charts.marginals(post, params, out / "marginals.png"), charts.pairs(post, params, out / "pairs.png"),
+             charts.waves(waves, out / "waves.png"), charts.ppc(ppc, out / "ppc.png")]
+    rows = [{"parameter": k.removeprefix("parameters."),
+             "prior": f"{v['prior']['low']:g} to {v['prior']['high']:g}" + (" (log)" if v["prior"].get("log") else "")
+             + (" (integer)" if v["prior"].get("integer") else ""),
+             "default": v["default"], "calibrated": v["calibrated"], "5%": v["q05"], "50%": v["q50"], "95%": v["q95"],
+             "default's posterior quantile": v["default_quantile"]} for k, v in params.items()]
+    body = [f"<p>{_e(summary['mode'])} calibration of {', '.join(map(_e, summary['cases']))}: history matching with "
+            "Gaussian-process emulators, then ABC rejection in the space not ruled out (docs/calibration.md).</p>",
+            "<h2>Posterior</h2>", _table(pd.DataFrame(rows)),
+            f"<p class=\"note\">{summary['accepted']} of {summary['abc_points']} ABC points kept (epsilon "
+            f"{summary['epsilon']:.3g}); effective sample size {summary['effective_sample_size']:.1f}; "
+            f"{summary['replicates']} replicates per evaluation; {summary['runs']} runs in all. "
+            "The calibrated values (parameters.toml) are the weighted posterior medians.</p>",
+            "<h2>Waves</h2>", _table(waves),
+            "<h2>Posterior predictive check</h2>",
+            "<p class=\"note\">Pass rate of every observation and pattern across runs at posterior draws (fresh "
+            "seeds), against the shared defaults.</p>",
+            _table(ppc[["case", "item", "kind", "label", "fitted", "posterior_pass_rate", "defaults_pass_rate", "runs"]]),
+            "<h2>Charts</h2>"] + [_img(f, f.stem) for f in files]
+    return _write(folder / "report.html", _page(f"Calibration {summary['name']}", body))
+
+
+def write_discovery_report(result, folder: str | Path) -> Path:
+    """``decorate`` for :func:`orgsim.experiments.discovery.discover`: the trade-off chart and report.html."""
+    from orgsim.outputs.plots.calibration import discovery
+
+    folder = Path(folder)
+    png = discovery(result.trajectory, result.chosen, result.outcome, folder / "tradeoff.png")
+    r = result.trajectory.loc[result.chosen]
+    body = [f"<p>PRIM (EMA Workbench) on {_e(result.runs)} runs of the sweep, {_e(result.hits)} of them "
+            f"'{_e(result.outcome)}'. Chosen box: step {result.chosen}, coverage {r['coverage']:.2f}, density "
+            f"{r['density']:.2f}, mass {r['mass']:.2f}.</p>", "<h2>The box</h2>",
+            _table(result.box[["parameter", "box", "of", "qp"]]), "<h2>Peeling trajectory</h2>",
+            _img(png, "coverage against density"), _table(result.trajectory)]
+    return _write(folder / "report.html", _page(f"Scenario discovery: {result.outcome}", body))
