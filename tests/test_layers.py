@@ -2,7 +2,7 @@
 
 Every module under orgsim/ is parsed with ``ast``; every import counts, at module level or inside
 a function, under ``if TYPE_CHECKING`` or not, absolute or relative (``from . import x``).
-Order, bottom to top: errors < model < runs < experiments < outputs < validation < dashboard < cli.
+Order, bottom to top: errors < model < ecosystem < runs < experiments < outputs < validation < dashboard < cli.
 The package's ``__init__`` (``__version__`` and the lazy public API) is exempt as an importer; an
 import of one of its lazy names counts as an import of the module defining it.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import orgsim
 
 PACKAGE = Path(orgsim.__file__).resolve().parent
-LAYERS = ("errors", "model", "runs", "experiments", "outputs", "validation", "dashboard", "cli")
+LAYERS = ("errors", "model", "ecosystem", "runs", "experiments", "outputs", "validation", "dashboard", "cli")
 EXEMPT = {"orgsim", "orgsim.__main__"}  # the package itself (lazy API) and `python -m orgsim`
 
 

@@ -96,6 +96,10 @@ class OrgModel(mesa.Model):
         self.regime_changes = 0
         self.seat_changes = 0
         self.public_standing = 1.0
+        # set by an ecosystem (orgsim.ecosystem): the pull of rival organisations, added to the
+        # environment's competitor_pull; and the rows of each split group, for it to found from
+        self.outside_pull = 0.0
+        self.split_groups: list[np.ndarray] = []
         self._engaged_key = None   # (week, state.version) of the cached engaged mask
         self._leaders_version = -1
         self._seats_changed = 0  # Leader agents made or removed: keys the cached leader rows
@@ -201,6 +205,11 @@ class OrgModel(mesa.Model):
         s.risk_aversion[rows] = self.rng.uniform(0.0, 2.0 * vp.risk_aversion, k)
         s.base_trust[rows] = np.clip(self.rng.normal(org.initial_trust, 0.08, k), 0.0, 1.0)
         s.popularity[rows] = self.rng.normal(0.0, self.params.convention.popularity_sd, k)
+        self.reset_person(rows)
+
+    def reset_person(self, rows: np.ndarray) -> None:
+        """Clear everything a person acquires in the organisation (his fixed traits are kept)."""
+        s = self.state
         for name in ("grievance", "strain", "resentment", "fear", "injustice", "discredit", "commitment", "identity"):
             getattr(s, name)[rows] = 0.0
         s.trust[rows] = s.base_trust[rows]

@@ -105,7 +105,7 @@ def step(model: "OrgModel") -> None:
               - prm.grievance_weight * s.grievance[m])
     s.commitment[m] += prm.adapt * (np.clip(target, 0.0, 1.0) - s.commitment[m])
 
-    theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull - 0.3)
+    theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull + model.outside_pull - 0.3)
              + prm.friends_weight * left_share)
     z = np.clip((s.commitment[mr] - theta) / prm.steepness, -50, 50)
     hazard = prm.base_hazard + (prm.max_hazard - prm.base_hazard) / (1.0 + np.exp(z))

@@ -163,7 +163,9 @@ def _split(model: "OrgModel") -> None:
             continue
         circle = _circle(model, rows)
         model.log("split", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size + circle.size))
-        for row in np.concatenate([rows, circle]):
+        group = np.concatenate([rows, circle])
+        model.split_groups.append(group)
+        for row in group:
             model.agent_at[row].split_away()
         model.factions.discard(fid)
         model.splits.append(int(rows.size + circle.size))

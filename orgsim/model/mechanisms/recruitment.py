@@ -38,13 +38,12 @@ class RecruitmentParams(Strict):
 
 def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.recruitment
-    _renew(model)
+    renew(model)
     model.public_standing += (1.0 - model.public_standing) / 20.0
     m = model.engaged_rows
     if not m.size:
         return
-    reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
-    reputation *= model.public_standing
+    reputation = standing(model, m)
     per_branch = np.bincount(s.branch[m], weights=s.commitment[m], minlength=model.n_branches) / model.branch_size
     periphery = np.flatnonzero(s.status == PERIPHERY)  # only they can join: contact is computed for them
     public = model.scenario.network.within_degree * per_branch[s.branch[periphery]]
@@ -55,6 +54,18 @@ def step(model: "OrgModel") -> None:
     joins = periphery[model.rng.random(periphery.size) < p]
     join(model, joins)
     model.flows["recruits"] += joins.size
+
+
+def standing(model: "OrgModel", m: np.ndarray | None = None) -> float:
+    """Reputation: 1 + reputation_weight x (mean trust of the engaged - initial trust), times the
+    public standing (``m``: the engaged rows, if already at hand)."""
+    s, prm = model.state, model.params.recruitment
+    m = model.engaged_rows if m is None else m
+    if not m.size:
+        return 0.0
+    reputation = max(0.0, 1.0 + prm.reputation_weight * (s.trust[m].mean() - model.scenario.organisation.initial_trust))
+    reputation *= model.public_standing
+    return reputation
 
 
 def join(model: "OrgModel", row: int | np.ndarray) -> None:
@@ -75,7 +86,7 @@ def join(model: "OrgModel", row: int | np.ndarray) -> None:
         Member(model, r)
 
 
-def _renew(model: "OrgModel") -> None:
+def renew(model: "OrgModel") -> None:
     s = model.state
     rows = np.flatnonzero((s.status == LEFT) & (s.left_week <= model.week - model.params.recruitment.renewal_weeks))
     if rows.size == 0:

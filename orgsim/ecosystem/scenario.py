@@ -1,0 +1,168 @@
+"""The ecosystem scenario: several organisations in one milieu (docs/ecosystem.md, ODD §8).
+
+An ecosystem file is a scenario file with a list of ``[[organisations]]``. Each organisation is a
+single-organisation scenario: its own tables (``organisation``, ``regime``, ``network``,
+``parameters``, ``events``), optionally on top of a scenario file given as ``scenario = "..."``
+(relative to the ecosystem file). The ecosystem gives what they share: the horizon, the seed, the
+start date, the milieu's ``[environment]`` (over each organisation's own), a shared
+``[parameters]`` set (under each organisation's own) and the ``[ecosystem]`` parameters of the
+submodels that connect them. A single-organisation scenario file is not an ecosystem file and
+keeps running as before.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from orgsim.errors import ScenarioError
+from orgsim.model.schema import Date, Prob, Strict
+from orgsim.model.scenario import (Environment, Parameters, Scenario, _merge, _short, apply_overrides, check_name,
+                                   format_validation_error, read_scenario_data, resolve_paths, to_toml_data, validate)
+
+SHARED_KEYS = ("name", "description", "seed", "weeks", "start_date", "orgsim_version", "environment",
+               "parameters", "ecosystem", "organisations")
+MAX_ORGANISATIONS = 50
+
+
+class EcosystemParams(Strict):
+    """The ``[ecosystem]`` table: the submodels between organisations (ODD §8)."""
+
+    activism: Prob = Field(0.5, description="Share of those who leave an organisation (or are released by its dissolution) who stay active in the milieu; the others withdraw from politics.")
+    transfer: Prob = Field(0.5, description="Chance that an active leaver joins a rival at once when rivals are fully attractive (scaled by their attraction).")
+    reach: Prob = Field(0.25, description="Strength of an organisation's public activity among the contacts of other organisations, relative to its own milieu.")
+    pull_weight: float = Field(0.5, ge=0.0, le=5.0, description="How much the rivals' attraction adds to an organisation's outside option (competitor_pull).")
+    regime_appeal: Prob = Field(0.5, description="How much a closed regime (democratic deficit 1) lowers an organisation's appeal to those who can compare it with rivals.")
+    polemics: float = Field(2.0, ge=0.0, le=50.0, description="How much rivals' publicity of a purge lowers the public standing of the organisation that expels (per expelled share of members, at full rival presence).")
+    found_min: int = Field(10, ge=2, le=1_000_000, description="A split of at least this many members founds a new organisation; a smaller one disperses into the milieu.")
+    founded_regime: Literal["argued", "parent"] = Field("argued", description="Regime of an organisation founded by a split: the one its faction argued for (individual votes, permanent faction rights, dissent at most censured, open books) or the parent's.")
+
+
+class EcosystemScenario(Strict):
+    name: str = Field(description="Name of the ecosystem; names the output folder.")
+    description: str = Field("", max_length=5000, description="Free text.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the run.")
+    weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps (every organisation's horizon).")
+    start_date: Date | None = Field(None, description="Calendar date of week 0.")
+    orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
+    ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
+    organisations: list[Scenario] = Field(description="The organisations at week 0, each a full single-organisation scenario.")
+
+    @property
+    def names(self) -> list[str]:
+        return [o.name for o in self.organisations]
+
+
+def is_ecosystem(data: dict) -> bool:
+    return isinstance(data, dict) and "organisations" in data
+
+
+def _organisation_data(entry: Any, i: int, shared: dict, folder: Path, source: str) -> dict:
+    where = f"{source}: organisations[{i}]"
+    if not isinstance(entry, dict):
+        raise ScenarioError(f"{where} = {_short(entry)}: expected a table ([[organisations]])")
+    entry = dict(entry)
+    base: dict = {}
+    if "scenario" in entry:
+        ref = entry.pop("scenario")
+        if not isinstance(ref, str):
+            raise ScenarioError(f"{where}.scenario = {_short(ref)}: expected the path of a scenario file")
+        path = (folder / ref).resolve()
+        if not path.is_file():
+            raise ScenarioError(f"{where}.scenario = {ref!r}: no such file (looked for {path})")
+        base = resolve_paths(read_scenario_data(path), path)
+        if "organisations" in base:
+            raise ScenarioError(f"{where}.scenario = {ref!r}: an ecosystem file cannot be one organisation")
+        for key in ("observations", "patterns"):  # the case's data belong to its own validation
+            base.pop(key, None)
+    if "name" not in entry and "name" not in base:
+        raise ScenarioError(f"{where}: name: missing; each organisation needs a name")
+    data = _merge(base, entry)
+    # shared by all: the horizon, the seed and the calendar
+    for key in ("weeks", "seed", "start_date"):
+        if key in shared:
+            data[key] = shared[key]
+        else:
+            data.pop(key, None)
+    data["parameters"] = _merge(shared.get("parameters", {}), data.get("parameters", {}))
+    data["environment"] = _merge(data.get("environment", {}), shared.get("environment", {}))
+    return data
+
+
+def validate_ecosystem(data: dict, source: str = "<ecosystem>", folder: Path | None = None) -> EcosystemScenario:
+    folder = Path.cwd() if folder is None else folder
+    unknown = [k for k in data if k not in SHARED_KEYS]
+    if unknown:
+        raise ScenarioError(f"{source}: {unknown[0]}: unknown key in an ecosystem file; allowed: " + ", ".join(SHARED_KEYS))
+    orgs = data.get("organisations")
+    if not isinstance(orgs, list) or not orgs:
+        raise ScenarioError(f"{source}: organisations = {_short(orgs)}: expected one or more [[organisations]] tables")
+    if len(orgs) > MAX_ORGANISATIONS:
+        raise ScenarioError(f"{source}: organisations: {len(orgs)} given; allowed: at most {MAX_ORGANISATIONS}")
+    for key in ("environment", "parameters"):
+        if key in data:
+            table = data[key]
+            if not isinstance(table, dict):
+                raise ScenarioError(f"{source}: {key} = {_short(table)}: expected a table")
+            model = Environment if key == "environment" else Parameters
+            try:
+                model.model_validate(table)
+            except ValidationError as exc:
+                raise ScenarioError(format_validation_error(source, exc).replace(f"{source}: ", f"{source}: {key}.")) from None
+    resolved = []
+    for i, entry in enumerate(orgs):
+        org_data = _organisation_data(entry, i, data, folder, source)
+        resolved.append(validate(org_data, f"{source}: organisations[{i}]"))
+    names = [o.name for o in resolved]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError(f"{source}: organisations: the name {dup[0]!r} is given twice; each organisation needs its own name")
+    top = {k: v for k, v in data.items() if k not in ("organisations", "environment", "parameters")}
+    try:
+        check_name(str(top.get("name", "")))
+        return EcosystemScenario.model_validate({**top, "organisations": resolved})
+    except (ValidationError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise ScenarioError(format_validation_error(source, exc)) from None
+        raise ScenarioError(f"{source}: name: {exc}") from None
+
+
+def ecosystem_overrides(data: dict, overrides: dict[str, Any], source: str = "--set") -> dict:
+    """Dotted overrides; ``organisations.NAME.key`` (or ``organisations.INDEX.key``) sets an
+    organisation's key."""
+    data = copy.deepcopy(data)
+    names = [o.get("name") if isinstance(o, dict) else None for o in data.get("organisations", [])]
+    plain = {}
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if parts[0] == "organisations" and len(parts) > 2 and not parts[1].isdigit():
+            if parts[1] not in names:
+                raise ScenarioError(f"{source}: {key}: no organisation named {parts[1]!r}; named: {', '.join(map(str, names))}")
+            key = ".".join(["organisations", str(names.index(parts[1])), *parts[2:]])
+        plain[key] = value
+    return apply_overrides(data, plain, source)
+
+
+def load_ecosystem(path: str | Path, overrides: dict[str, Any] | None = None) -> EcosystemScenario:
+    from orgsim.model.catalogue import find_scenario
+
+    path = find_scenario(path)
+    data = read_scenario_data(path)
+    if overrides:
+        data = ecosystem_overrides(data, overrides)
+    return validate_ecosystem(data, str(path), path.parent)
+
+
+def ecosystem_toml_data(eco: EcosystemScenario) -> dict:
+    """Fully resolved ecosystem as TOML data: each organisation fully resolved."""
+    data = eco.model_dump(mode="python", exclude_none=True, exclude={"organisations"})
+    data["organisations"] = []
+    for org in eco.organisations:
+        od = to_toml_data(org)
+        for key in ("weeks", "seed", "start_date", "orgsim_version"):
+            od.pop(key, None)
+        data["organisations"].append(od)
+    return data
