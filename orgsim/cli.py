@@ -47,6 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seeds is not None and args.parameters is not None:
         raise OrgsimError("--parameters is for one run; for a replicate set put parameters_file = \"...\" "
                           "in the scenario file")
+    from orgsim.ecosystem.scenario import is_ecosystem
+    from orgsim.model.scenario import read_toml
+
+    if is_ecosystem(read_toml(path)):
+        return _run_ecosystem(args, path)
     if args.seeds is not None:
         return _run_set(args, path)
     from orgsim.experiments.replicates import default_root
@@ -80,6 +85,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{scenario.name} seed {scenario.seed}: {s['outcome']}; members {s['initial_members']} -> "
           f"{s['final_members']} (peak {s['peak_members']}) over {s['weeks_run']} weeks; "
           f"run {t1 - t0:.2f}s, outputs {time.perf_counter() - t1:.2f}s")
+    print(f"wrote {out}")
+    return 0
+
+
+def _run_ecosystem(args: argparse.Namespace, path: Path) -> int:
+    """``orgsim run ECOSYSTEM_FILE``: several organisations in one milieu, one run folder."""
+    if args.seeds is not None or args.parameters is not None:
+        raise OrgsimError(f"{path}: an ecosystem file runs one seed at a time (--seed N); --seeds and --parameters "
+                          "are for single-organisation scenarios (sweep an ecosystem with orgsim sweep)")
+    from orgsim.ecosystem.scenario import load_ecosystem
+
+    overrides = _parse_sets(args.set or [])
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    eco = load_ecosystem(path, overrides)
+    from orgsim.experiments.replicates import default_root
+    from orgsim.runs.ecosystem import preflight
+
+    out = Path(args.out) if args.out else default_root(eco.name, overrides) / f"seed-{eco.seed}"
+    preflight(eco, out, args.force)
+    members = sum(o.organisation.members for o in eco.organisations)
+    print(f"running {eco.name} seed {eco.seed}: {len(eco.organisations)} organisations, {members} members, "
+          f"{eco.weeks} weeks", flush=True)
+    from orgsim.outputs.report import ecosystem_decorator
+    from orgsim.runs.ecosystem import simulate_ecosystem
+    from orgsim.runs.progress import week_progress
+    from orgsim.runs.run import write_outputs
+
+    t0 = time.perf_counter()
+    bar = week_progress(f"{eco.name} seed {eco.seed}", eco.weeks)
+    try:
+        result = simulate_ecosystem(eco, on_week=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    write_outputs(result, out, force=args.force, decorate=ecosystem_decorator(charts=not args.no_charts))
+    s = result.summary
+    print(f"{eco.name} seed {eco.seed}: {s['organisations_initial']} organisations -> {s['organisations_final']} "
+          f"({s['organisations_founded']} founded, {s['organisations_ended']} ended); members "
+          f"{s['initial_members']} -> {s['final_members']}; {s['movements_between_organisations']} moved between "
+          f"organisations; run {time.perf_counter() - t0:.2f}s")
     print(f"wrote {out}")
     return 0
 

@@ -77,6 +77,7 @@ class Ecosystem(mesa.Model):
         self.events: list[tuple[int, int, str, dict]] = []
         for k, org_scenario in enumerate(scenario.organisations):
             org = OrgModel(org_scenario, seed=self.seed if k == 0 else self._child(k))
+            self.number(org, k)
             self.add(org, parent=None, founded=0, arrivals=0)
         self.initial_persons = sum(o.n for o in self.orgs)
         from orgsim.ecosystem.observe import EcoRecorder
@@ -90,15 +91,19 @@ class Ecosystem(mesa.Model):
     def seed_for(self, index: int) -> np.random.SeedSequence:
         return self._child(index)
 
-    def add(self, org: OrgModel, parent: int | None, founded: int, arrivals: int) -> None:
-        k = len(self.orgs)
-        if k:  # pids unique in the ecosystem: organisation k numbers its persons from k x PID_SPACE
+    @staticmethod
+    def number(org: OrgModel, k: int) -> None:
+        """pids unique in the ecosystem: organisation k numbers its persons from k x PID_SPACE
+        (call before any person from elsewhere is placed in it)."""
+        if k:
             org.state.pid += k * persons.PID_SPACE
             org.next_pid += k * persons.PID_SPACE
             for agent in org.agent_at:
                 if agent is not None:
                     agent.pid += k * persons.PID_SPACE
-        org.pid_start = org.next_pid
+
+    def add(self, org: OrgModel, parent: int | None, founded: int, arrivals: int) -> None:
+        """Append an organisation numbered by :meth:`number`."""
         self.orgs.append(org)
         self.parent.append(parent)
         self.founded.append(founded)

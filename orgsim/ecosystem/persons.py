@@ -48,9 +48,11 @@ def make_contact(org: "OrgModel", row: int, person: dict) -> None:
 
 def vacate(org: "OrgModel", row: int) -> None:
     """The person of a contact row left for another organisation's milieu: the place stays empty
-    until a new person takes it (renewal, as after a departure)."""
+    until a new person takes it (renewal, as after a departure). Dated to the week just run, so
+    that it is not taken for one of next week's leavers; members tied to him count him among the
+    friends who left recently (exit), as they would any departure."""
     org.state.status[row] = LEFT
-    org.state.left_week[row] = org.week
+    org.state.left_week[row] = org.week - 1
 
 
 class Slots:

@@ -24,6 +24,7 @@ import pandas as pd
 from orgsim.errors import OrgsimError
 
 RUN_FILES = ("timeseries.csv", "summary.json")
+ECOSYSTEM_FILES = ("organisations.csv", "census.csv", "flows.csv", "summary.json")
 SWEEP_FILES = ("runs.parquet", "points.csv", "runs.csv")
 # Columns of a sweep's runs table that are bookkeeping, not varied parameters or metrics.
 ID_COLUMNS = {"point", "point_id", "replicate", "rep", "run", "run_id", "seed", "root_seed", "seed_root",
@@ -73,8 +74,10 @@ def _exists_dir(path: Path) -> Path:
 
 
 def folder_kind(path: Path) -> str:
-    """'run' or 'sweep', from the files present."""
+    """'ecosystem', 'run' or 'sweep', from the files present."""
     path = _exists_dir(path)
+    if all((path / f).is_file() for f in ECOSYSTEM_FILES):
+        return "ecosystem"
     if all((path / f).is_file() for f in RUN_FILES):
         return "run"
     if any((path / f).is_file() for f in SWEEP_FILES):

@@ -181,6 +181,18 @@ def run_decorator(charts: bool = True):
     return decorate
 
 
+def ecosystem_decorator(charts: bool = True):
+    """``decorate`` for an ecosystem run folder: membership, flows and family-tree charts."""
+    def decorate(folder: Path, result) -> list[Path]:
+        if not charts:
+            return []
+        from orgsim.outputs.plots.ecosystem import ecosystem_charts
+
+        return ecosystem_charts(folder, folder)
+
+    return decorate
+
+
 def _description(folder: Path) -> str:
     import tomllib
 

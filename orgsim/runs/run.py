@@ -42,6 +42,13 @@ class RunResult:
     events: pd.DataFrame
     summary: dict[str, Any]
 
+    def write_data(self, folder: Path) -> None:
+        """timeseries.csv, events.csv, summary.json, scenario.toml."""
+        self.timeseries.to_csv(folder / "timeseries.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        self.events.to_csv(folder / "events.csv", index=False, lineterminator="\n")
+        (folder / "summary.json").write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n")
+        (folder / "scenario.toml").write_text(resolved_toml(self.scenario))
+
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
              on_week: Callable[[int], Any] | None = None) -> RunResult:
@@ -78,7 +85,8 @@ def default_out_dir(scenario: Scenario) -> Path:
 
 # files orgsim writes into a run folder (`orgsim plot` adds charts named after their kind)
 RUN_FILE_RE = re.compile(r"\A(?:timeseries\.csv|events\.csv|summary\.json|scenario\.toml|report\.html|orgsim\.json"
-                         r"|(?:overview|network)[A-Za-z0-9_.-]{0,120}\.(?:png|svg))\Z")
+                         r"|census\.csv|flows\.csv|organisations\.csv"  # an ecosystem's
+                         r"|(?:overview|network|membership|flows|family)[A-Za-z0-9_.-]{0,120}\.(?:png|svg))\Z")
 
 
 def run_owned(listed=()):
@@ -144,10 +152,7 @@ def write_files(result: RunResult, folder: Path, decorate: Decorate | None = Non
     """The data files of a run (timeseries.csv, events.csv, summary.json, scenario.toml), then
     whatever ``decorate`` adds."""
     folder.mkdir(parents=True, exist_ok=True)
-    result.timeseries.to_csv(folder / "timeseries.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    result.events.to_csv(folder / "events.csv", index=False, lineterminator="\n")
-    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True) + "\n")
-    (folder / "scenario.toml").write_text(resolved_toml(result.scenario))
+    result.write_data(folder)  # a RunResult's files, or an ecosystem's (orgsim.runs.ecosystem)
     if decorate is not None:
         decorate(folder, result)  # e.g. the standard charts and report.html, inside the folder being built
 

@@ -76,6 +76,7 @@ def found(eco: "Ecosystem", k: int, group: np.ndarray) -> int | None:
     index = len(eco.orgs)
     new = OrgModel(scenario, seed=eco.seed_for(index))
     new.initial_line = parent.initial_line  # its milieu is the same milieu
+    eco.number(new, index)
     _place_founders(parent, new, group)
     taken = _take_contacts(eco, parent, new)
     eco.add(new, parent=k, founded=eco.week + 1, arrivals=int(new.n - group.size - taken))

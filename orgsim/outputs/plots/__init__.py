@@ -5,6 +5,6 @@ without paying for the import.
 """
 
 # what `orgsim plot --kind` accepts (orgsim/outputs/plots/make.py draws them)
-KINDS = ("auto", "run", "network", "replicates", "compare", "phase", "outcomes", "metrics", "sensitivity")
+KINDS = ("auto", "run", "network", "replicates", "compare", "phase", "outcomes", "metrics", "sensitivity", "ecosystem")
 # what network snapshots can be coloured by (orgsim/outputs/plots/network.py)
 COLOR_BY = ("position", "faction", "role")

@@ -41,6 +41,15 @@ def plot(paths: list[str | Path], kind: str = "auto", fmt: str = "png", out: str
         raise OrgsimError("give at least one run folder or sweep folder")
     paths = [Path(p) for p in paths]
     kinds = {p: folder_kind(p) for p in paths}
+    ecosystems = [p for p in paths if kinds[p] == "ecosystem"]
+    if ecosystems:
+        if len(paths) > 1:
+            raise OrgsimError(f"{ecosystems[0]}: give an ecosystem run folder on its own")
+        if kind not in ("auto", "ecosystem"):
+            raise OrgsimError(f"--kind {kind}: an ecosystem run folder has the ecosystem charts (--kind ecosystem)")
+        from orgsim.outputs.plots.ecosystem import ecosystem_charts
+
+        return ecosystem_charts(paths[0], _out(out, paths[0]), fmt)
     sweeps = [p for p in paths if kinds[p] == "sweep"]
     if sweeps and len(paths) > 1:
         raise OrgsimError(f"{sweeps[0]}: give a sweep folder on its own (it cannot be combined with other folders)")
