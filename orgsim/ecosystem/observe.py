@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from orgsim.ecosystem.model import Ecosystem
 
 CENSUS = ("members", "unaffiliated", "withdrawn", "milieu")
+ENTRENCHED = 0.999  # weeks in which every seat is still held by the leadership of week 0
+FLAT = ("final_members", "outcome", "expulsions", "transfers_out", "mean_hidden_dissent", "years_entrenched",
+        "leadership_changes")
 ORG_COLUMNS = ("from_milieu", "transfers_in", "transfers_out", "to_unaffiliated", "to_withdrawn",
                "outside_pull", "standing")
 
@@ -109,12 +112,21 @@ def summary(eco: "Ecosystem", fr: dict[str, pd.DataFrame]) -> dict[str, Any]:
     flows = fr["flows"]
     between = flows[flows["source"].isin(eco.scenario.names + [o.scenario.name for o in eco.orgs])
                     & flows["destination"].isin([o.scenario.name for o in eco.orgs])]
-    per_org = {}
+    per_org, flat = {}, {}
     for k, org in enumerate(eco.orgs):
-        s = org_summary(org, org.recorder.frame(org))
+        ts = org.recorder.frame(org)
+        s = org_summary(org, ts)
         s.pop("orgsim_version", None)
         s.pop("dissolution_votes", None)
+        s["final_members"] = eco.members(k)
+        s["years_entrenched"] = round(float((ts["old_leadership_share"] >= ENTRENCHED).sum()) / 52.0, 3)
+        s["mean_hidden_dissent"] = round(float((ts["hidden_dissent"] / ts["members"].clip(lower=1)).mean()), 6)
+        s["transfers_out"] = int(fr["timeseries"].loc[fr["timeseries"]["organisation"] == org.scenario.name,
+                                                       "transfers_out"].sum())
         per_org[org.scenario.name] = s
+        if k < len(eco.scenario.organisations):  # the initial organisations' headline figures, as sweep metrics
+            for key in FLAT:
+                flat[f"{org.scenario.name}_{key}"] = s[key]
     return {
         "scenario": eco.scenario.name,
         "seed": eco.scenario.seed,
@@ -131,6 +143,8 @@ def summary(eco: "Ecosystem", fr: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "movements_between_organisations": int(between["persons"].sum()),
         "largest_share": round(max((eco.members(k) for k in range(len(eco.orgs))), default=0)
                                / max(1, int(last["members"])), 6),
+        "milieu_survival": round(int(last["members"]) / max(1, first_members), 6),
+        **flat,
         "organisations": per_org,
         "orgsim_version": eco.version,
     }

@@ -23,9 +23,10 @@ from orgsim.model.schema import Date, Prob, Strict
 from orgsim.model.scenario import (Environment, Parameters, Scenario, _merge, _short, apply_overrides, check_name,
                                    format_validation_error, read_scenario_data, resolve_paths, to_toml_data, validate)
 
-SHARED_KEYS = ("name", "description", "seed", "weeks", "start_date", "orgsim_version", "environment",
+SHARED_KEYS = ("name", "description", "seed", "weeks", "start_date", "orgsim_version", "members", "environment",
                "parameters", "ecosystem", "organisations")
 MAX_ORGANISATIONS = 50
+MEMBERS_PER_BRANCH = 25  # the default organisation's 1000 members in 40 branches
 
 
 class EcosystemParams(Strict):
@@ -48,6 +49,7 @@ class EcosystemScenario(Strict):
     weeks: int = Field(520, ge=1, le=10_400, description="Number of weekly steps (every organisation's horizon).")
     start_date: Date | None = Field(None, description="Calendar date of week 0.")
     orgsim_version: str | None = Field(None, description="Written into resolved scenarios; informational.")
+    members: int | None = Field(None, ge=2, le=50_000_000, description="Members of all organisations at week 0, shared out by the organisations' `share` (then each organisation's members, and its branches unless given, follow from it).")
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     organisations: list[Scenario] = Field(description="The organisations at week 0, each a full single-organisation scenario.")
 
@@ -78,6 +80,7 @@ def _organisation_data(entry: Any, i: int, shared: dict, folder: Path, source: s
             raise ScenarioError(f"{where}.scenario = {ref!r}: an ecosystem file cannot be one organisation")
         for key in ("observations", "patterns"):  # the case's data belong to its own validation
             base.pop(key, None)
+    entry.pop("share", None)  # sizes from shares are applied by validate_ecosystem
     if "name" not in entry and "name" not in base:
         raise ScenarioError(f"{where}: name: missing; each organisation needs a name")
     data = _merge(base, entry)
@@ -90,6 +93,24 @@ def _organisation_data(entry: Any, i: int, shared: dict, folder: Path, source: s
     data["parameters"] = _merge(shared.get("parameters", {}), data.get("parameters", {}))
     data["environment"] = _merge(data.get("environment", {}), shared.get("environment", {}))
     return data
+
+
+def _sizes_from_shares(data: dict, orgs: list, source: str) -> list[int] | None:
+    """Members of each organisation when the ecosystem gives ``members`` and each organisation a
+    ``share`` (relative sizes, normalised): one key then sets how dominant one organisation is."""
+    shares = [o.get("share") if isinstance(o, dict) else None for o in orgs]
+    total = data.get("members")
+    if all(x is None for x in shares):
+        return None  # sizes as each organisation gives them (a resolved file: members is then a record)
+    if total is None:
+        raise ScenarioError(f"{source}: members: missing; organisations with a share need the ecosystem's members")
+    for i, x in enumerate(shares):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x <= 1e6:
+            raise ScenarioError(f"{source}: organisations[{i}].share = {_short(x)}: expected a positive number "
+                                "(relative size; every organisation needs one when the ecosystem gives members)")
+    if isinstance(total, bool) or not isinstance(total, int) or total < 2 * len(orgs):
+        raise ScenarioError(f"{source}: members = {_short(total)}: expected a whole number of at least {2 * len(orgs)}")
+    return [max(2, round(total * x / sum(shares))) for x in shares]
 
 
 def validate_ecosystem(data: dict, source: str = "<ecosystem>", folder: Path | None = None) -> EcosystemScenario:
@@ -112,9 +133,17 @@ def validate_ecosystem(data: dict, source: str = "<ecosystem>", folder: Path | N
                 model.model_validate(table)
             except ValidationError as exc:
                 raise ScenarioError(format_validation_error(source, exc).replace(f"{source}: ", f"{source}: {key}.")) from None
+    sizes = _sizes_from_shares(data, orgs, source)
     resolved = []
     for i, entry in enumerate(orgs):
         org_data = _organisation_data(entry, i, data, folder, source)
+        if sizes is not None:
+            table = dict(org_data.get("organisation", {}))
+            given = entry.get("organisation", {}) if isinstance(entry.get("organisation"), dict) else {}
+            table["members"] = sizes[i]
+            if "branches" not in given:
+                table["branches"] = max(1, round(sizes[i] / MEMBERS_PER_BRANCH))
+            org_data["organisation"] = table
         resolved.append(validate(org_data, f"{source}: organisations[{i}]"))
     names = [o.name for o in resolved]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -166,3 +195,33 @@ def ecosystem_toml_data(eco: EcosystemScenario) -> dict:
             od.pop(key, None)
         data["organisations"].append(od)
     return data
+
+
+def resolve_ecosystem_paths(data: dict, relative_to: Path) -> dict:
+    """Raw ecosystem data with each organisation's ``scenario`` file made absolute (relative to the
+    folder of ``relative_to``), so that the data can be validated from anywhere (sweeps)."""
+    orgs = data.get("organisations")
+    if not isinstance(orgs, list):
+        return data
+    out = []
+    for o in orgs:
+        if isinstance(o, dict) and isinstance(o.get("scenario"), str) and not Path(o["scenario"]).is_absolute():
+            o = {**o, "scenario": str((Path(relative_to).parent / o["scenario"]).resolve())}
+        out.append(o)
+    return {**data, "organisations": out}
+
+
+def validate_any(data: dict, source: str = "<scenario>") -> "Scenario | EcosystemScenario":
+    """A single-organisation scenario or an ecosystem, whichever the data is."""
+    return validate_ecosystem(data, source) if is_ecosystem(data) else validate(data, source)
+
+
+def override_any(data: dict, overrides: dict[str, Any], source: str = "--set") -> dict:
+    return ecosystem_overrides(data, overrides, source) if is_ecosystem(data) else apply_overrides(data, overrides, source)
+
+
+def people_weeks(scenario: "Scenario | EcosystemScenario") -> tuple[float, int]:
+    """(persons of the milieu at week 0, weeks): the size that run time and memory scale with."""
+    orgs = scenario.organisations if isinstance(scenario, EcosystemScenario) else [scenario]
+    return sum(o.organisation.members * (1.0 + o.organisation.periphery) for o in orgs), scenario.weeks
+

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from orgsim.ecosystem.scenario import EcosystemScenario, override_any, people_weeks, validate_any
 from orgsim.errors import ScenarioError
 from orgsim.model.scenario import Scenario, apply_overrides, validate
 from orgsim.experiments.sweepfile import Keep, describe_point
@@ -62,14 +63,19 @@ class SweepPlan:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def estimate_seconds(scenario: Scenario) -> float:
-    org = scenario.organisation
-    people = org.members * (1.0 + org.periphery)
-    return SECONDS_PER_RUN + SECONDS_PER_PERSON_WEEK * people * scenario.weeks
+def estimate_seconds(scenario: Scenario | EcosystemScenario) -> float:
+    people, weeks = people_weeks(scenario)
+    return SECONDS_PER_RUN + SECONDS_PER_PERSON_WEEK * people * weeks
 
 
-def point_scenario(base: dict, point: dict, source: str) -> Scenario:
-    return validate(apply_overrides(base, point, source=source), source)
+def point_scenario(base: dict, point: dict, source: str) -> Scenario | EcosystemScenario:
+    """The scenario of a point: a single organisation's or an ecosystem's, as the base is."""
+    return validate_any(override_any(base, point, source=source), source)
+
+
+def scenario_memory(scenario: Scenario | EcosystemScenario) -> float:
+    orgs = scenario.organisations if isinstance(scenario, EcosystemScenario) else [scenario]
+    return sum(run_memory(o) for o in orgs)
 
 
 def check_points(plan: SweepPlan) -> None:
@@ -82,7 +88,7 @@ def check_points(plan: SweepPlan) -> None:
         except ScenarioError as exc:
             raise ScenarioError(f"{exc}\n{plan.source}: point {i} is {describe_point(point)}") from None
         plan.costs.append(estimate_seconds(scenario))
-        plan.memory.append(run_memory(scenario))
+        plan.memory.append(scenario_memory(scenario))
 
 
 def task_sizes(plan: SweepPlan) -> list[int]:

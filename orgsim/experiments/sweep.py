@@ -215,7 +215,7 @@ def rerun(out: str | Path, point: int, replicate: int, runner: Callable | None =
     pts = sweep_points(sweep)
     if not (0 <= point < len(pts) and 0 <= replicate < sweep.replicates):
         raise OrgsimError(f"no run (point {point}, replicate {replicate}) in {out}")
-    from orgsim.runs.run import simulate
+    from orgsim.experiments.tasks import simulate_any
 
     scenario = point_scenario(sweep.base, pts[point], f"{path}: point {point}")
-    return (runner or simulate)(scenario, np.random.SeedSequence(sweep.seed, spawn_key=(point, replicate)))
+    return (runner or simulate_any)(scenario, np.random.SeedSequence(sweep.seed, spawn_key=(point, replicate)))

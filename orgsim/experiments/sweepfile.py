@@ -24,6 +24,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
                       model_validator)
 
 from orgsim.errors import ScenarioError
+from orgsim.ecosystem.scenario import override_any, resolve_ecosystem_paths, validate_any
 from orgsim.model.observe import COLUMNS
 from orgsim.model.scenario import (apply_overrides, check_name, format_validation_error, read_scenario_data, read_toml,
                                    resolve_parameters_file, resolve_paths, validate)
@@ -257,8 +258,9 @@ def base_data(study: StudyFile, path: Path) -> tuple[dict, str]:
 
             base_path = find_scenario(study.base)  # a scenario name, e.g. base = "iso_2019"
         raw, label = resolve_paths(read_scenario_data(base_path), base_path), f"base {study.base}"
-    data = apply_overrides(raw, study.set, source=f"{path}: set")
-    validate(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
+        raw = resolve_ecosystem_paths(raw, base_path)
+    data = override_any(raw, study.set, source=f"{path}: set")
+    validate_any(data, f"{path}: {label}" + (" with [set]" if study.set else ""))
     return data, label
 
 

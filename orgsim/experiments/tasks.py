@@ -42,9 +42,21 @@ def ignore_sigint(parent: int = 0) -> None:
 
 
 def _default_runner():
+    return simulate_any
+
+
+def simulate_any(scenario, seed):
+    """One run of a single organisation or of an ecosystem (its summary's scalars are the metrics;
+    its kept time series are the census)."""
+    from orgsim.ecosystem.scenario import EcosystemScenario
+
+    if isinstance(scenario, EcosystemScenario):
+        from orgsim.runs.ecosystem import simulate_ecosystem
+
+        return simulate_ecosystem(scenario, seed)
     from orgsim.runs.run import simulate
 
-    return simulate
+    return simulate(scenario, seed)
 
 
 def scalar_metrics(summary: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,8 @@ class EcosystemResult:
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        return self.tables["timeseries"]
+        """The ecosystem's own series, one row a week (what a sweep keeps): the census."""
+        return self.tables["census"]
 
     def write_data(self, folder: Path) -> None:
         for name in TABLES:
