@@ -45,6 +45,15 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
+def place_line(org: OrgModel, line: float) -> None:
+    """An organisation whose line stands elsewhere in the milieu: its members and contacts, drawn
+    around the single engine's line, are shifted with it (no draw; nothing changes at 0.5)."""
+    shift = line - org.initial_line
+    if shift:
+        org.state.pos[:] = np.clip(org.state.pos + shift, 0.0, 1.0)
+        org.initial_line = line
+
+
 class Ecosystem(mesa.Model):
     """Several organisations in one milieu.
 
@@ -77,6 +86,7 @@ class Ecosystem(mesa.Model):
         self.events: list[tuple[int, int, str, dict]] = []
         for k, org_scenario in enumerate(scenario.organisations):
             org = OrgModel(org_scenario, seed=self.seed if k == 0 else self._child(k))
+            place_line(org, scenario.lines[k] if k < len(scenario.lines) else org.initial_line)
             self.number(org, k)
             self.add(org, parent=None, founded=0, arrivals=0)
         self.initial_persons = sum(o.n for o in self.orgs)

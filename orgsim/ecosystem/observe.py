@@ -80,6 +80,8 @@ def frames(eco: "Ecosystem") -> dict[str, pd.DataFrame]:
         eco_ev[field] = [e[3].get(field) for e in eco.events]
     eco_ev["founded"] = [e[3].get("organisation") for e in eco.events]
     events_df = pd.concat([*events, eco_ev], ignore_index=True).sort_values("week", kind="stable").reset_index(drop=True)
+    events_df["week"] = events_df["week"].astype(np.int64)
+    events_df["agent"] = events_df["agent"].astype(np.int64)
     return {"timeseries": ts, "census": census, "flows": flows, "events": events_df,
             "organisations": organisations(eco, ts)}
 

@@ -26,6 +26,7 @@ from orgsim.model.scenario import (Environment, Parameters, Scenario, _merge, _s
 SHARED_KEYS = ("name", "description", "seed", "weeks", "start_date", "orgsim_version", "members", "environment",
                "parameters", "ecosystem", "organisations")
 MAX_ORGANISATIONS = 50
+DEFAULT_LINE = 0.5  # the single engine's line at week 0
 MEMBERS_PER_BRANCH = 25  # the default organisation's 1000 members in 40 branches
 
 
@@ -52,6 +53,7 @@ class EcosystemScenario(Strict):
     members: int | None = Field(None, ge=2, le=50_000_000, description="Members of all organisations at week 0, shared out by the organisations' `share` (then each organisation's members, and its branches unless given, follow from it).")
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     organisations: list[Scenario] = Field(description="The organisations at week 0, each a full single-organisation scenario.")
+    lines: list[float] = Field(default_factory=list, description="Each organisation's political line in the milieu at week 0 (0 to 1; an organisation's `line` key, default 0.5): its members and contacts are drawn around it.")
 
     @property
     def names(self) -> list[str]:
@@ -80,7 +82,8 @@ def _organisation_data(entry: Any, i: int, shared: dict, folder: Path, source: s
             raise ScenarioError(f"{where}.scenario = {ref!r}: an ecosystem file cannot be one organisation")
         for key in ("observations", "patterns"):  # the case's data belong to its own validation
             base.pop(key, None)
-    entry.pop("share", None)  # sizes from shares are applied by validate_ecosystem
+    entry.pop("share", None)  # sizes from shares and lines are applied by validate_ecosystem
+    entry.pop("line", None)
     if "name" not in entry and "name" not in base:
         raise ScenarioError(f"{where}: name: missing; each organisation needs a name")
     data = _merge(base, entry)
@@ -149,7 +152,14 @@ def validate_ecosystem(data: dict, source: str = "<ecosystem>", folder: Path | N
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ScenarioError(f"{source}: organisations: the name {dup[0]!r} is given twice; each organisation needs its own name")
-    top = {k: v for k, v in data.items() if k not in ("organisations", "environment", "parameters")}
+    lines = []
+    for i, o in enumerate(orgs):
+        x = o.get("line", DEFAULT_LINE) if isinstance(o, dict) else DEFAULT_LINE
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x <= 1.0:
+            raise ScenarioError(f"{source}: organisations[{i}].line = {_short(x)}: expected a position from 0 to 1")
+        lines.append(float(x))
+    top = {k: v for k, v in data.items() if k not in ("organisations", "environment", "parameters", "lines")}
+    top["lines"] = lines
     try:
         check_name(str(top.get("name", "")))
         return EcosystemScenario.model_validate({**top, "organisations": resolved})
@@ -187,12 +197,13 @@ def load_ecosystem(path: str | Path, overrides: dict[str, Any] | None = None) ->
 
 def ecosystem_toml_data(eco: EcosystemScenario) -> dict:
     """Fully resolved ecosystem as TOML data: each organisation fully resolved."""
-    data = eco.model_dump(mode="python", exclude_none=True, exclude={"organisations"})
+    data = eco.model_dump(mode="python", exclude_none=True, exclude={"organisations", "lines"})
     data["organisations"] = []
-    for org in eco.organisations:
+    for org, line in zip(eco.organisations, eco.lines):
         od = to_toml_data(org)
         for key in ("weeks", "seed", "start_date", "orgsim_version"):
             od.pop(key, None)
+        od["line"] = line
         data["organisations"].append(od)
     return data
 

@@ -9,8 +9,9 @@ organisation j with weekly hazard
     rate x climate x reputation_j x reach x outreach x within_degree x intensity_j x appeal_j
         x exp(-|x - line_j| / confidence_j),
 
-intensity_j = summed commitment of j's engaged members per person of its milieu (the public term
-of recruitment, averaged over its branches), the other factors as in
+intensity_j = summed commitment of j's engaged members per person of the whole milieu (its public
+activity, which in its own milieu is shared among its branches' contacts, is here spread over
+everyone: reaching far costs reach), the other factors as in
 :mod:`~orgsim.ecosystem.mechanisms.attraction`. Hazards of several organisations add; the one he
 joins is drawn in proportion to its hazard. The milieu is one pool: a person recruited by one
 organisation is no longer available to the others.
@@ -33,13 +34,14 @@ if TYPE_CHECKING:
 def coefficients(eco: "Ecosystem") -> dict[int, float]:
     """The position-free part of each recruiting organisation's hazard."""
     out = {}
+    everyone = sum(o.n for o in eco.orgs)
     for j in eco.alive():
         org = eco.orgs[j]
         m = org.engaged_rows
         if not m.size:
             continue
         prm = org.params.recruitment
-        intensity = float(org.state.commitment[m].sum()) / org.n
+        intensity = float(org.state.commitment[m].sum()) / everyone
         out[j] = (prm.rate * org.environment.climate * standing(org, m) * eco.prm.reach * prm.outreach
                   * org.scenario.network.within_degree * intensity * attraction.appeal(eco, j))
     return out
