@@ -109,6 +109,26 @@ def work_orgsim(members: int, weeks: int) -> dict:
     }
 
 
+def work_ecosystem(orgs: int, members: int, weeks: int) -> dict:
+    """An ecosystem of ``orgs`` baseline organisations of ``members`` each (issue 12's case)."""
+    cpu = _pin()
+    from orgsim.ecosystem.model import Ecosystem
+    from orgsim.ecosystem.scenario import validate_ecosystem
+
+    org = {"organisation": {"members": members, "branches": max(1, members // 25)}}
+    eco = Ecosystem(validate_ecosystem({"name": "bench", "weeks": weeks, "seed": 0,
+                                        "organisations": [{"name": f"o{k}", **org} for k in range(orgs)]}))
+    c1 = time.process_time()
+    t1 = time.perf_counter()
+    eco.run()
+    run, cpu = time.perf_counter() - t1, time.process_time() - c1
+    member_weeks = int(sum(o.recorder.data["members"][: o.recorder.rows].sum() for o in eco.orgs))
+    return {"organisations": orgs, "members_each": members, "weeks": eco.week, "run_s": run, "run_cpu_s": cpu,
+            "member_weeks": member_weeks, "cpu_us_per_member_week": 1e6 * cpu / member_weeks,
+            "moved": int(sum(r[3] for r in eco.recorder.flows if r[2] in {o.scenario.name for o in eco.orgs})),
+            "final_organisations": len(eco.alive()), "peak_rss_mb": _peak_rss_mb()}
+
+
 def work_epstein(steps: int) -> dict:
     cpu = _pin()
     import mesa
@@ -231,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated member counts")
     p.add_argument("--weeks", type=int, default=None, help="weeks per size run (default 520; 52 with --quick)")
-    p.add_argument("--skip", default="", help="comma-separated parts to skip: orgsim,epstein,iso,sweep")
+    p.add_argument("--skip", default="", help="comma-separated parts to skip: orgsim,epstein,ecosystem,iso,sweep")
     p.add_argument("--iso-standin", action="store_true",
                    help="time the stand-in ISO scenario even if scenarios/iso_2019.toml exists (to compare with older trees)")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -240,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.worker:
         kind, *args = a.worker
         fn = {"orgsim": lambda m, w: work_orgsim(int(m), int(w)), "epstein": lambda s: work_epstein(int(s)),
-              "iso": work_iso}[kind]
+              "iso": work_iso, "ecosystem": lambda n, m, w: work_ecosystem(int(n), int(m), int(w))}[kind]
         print(json.dumps(fn(*args)))
         return 0
 
@@ -281,6 +301,17 @@ def main(argv: list[str] | None = None) -> int:
                                 for r in res["orgsim"]}
             print("orgsim / Epstein (wall): " + ", ".join(f"{int(k):,} members {v:,.0f}x" for k, v in res["ratio"].items()))
             print("orgsim / Epstein (CPU):  " + ", ".join(f"{int(k):,} members {v:,.0f}x" for k, v in res["ratio_cpu"].items()))
+
+    if "ecosystem" not in skip:
+        n, each = (5, 200) if a.quick else (5, 1000)
+        e = _worker("ecosystem", str(n), str(each), str(weeks))
+        one = _worker("orgsim", str(n * each), str(weeks))
+        single = 1e6 * one["run_cpu_s"] / one["member_weeks"]
+        res["ecosystem"] = {"ecosystem": e, "single": one, "single_cpu_us_per_member_week": single,
+                            "ratio": e["cpu_us_per_member_week"] / single}
+        print(f"\necosystem of {n} x {each:,} members vs one organisation of {n * each:,}, {weeks} weeks (CPU per member-week): "
+              f"{e['cpu_us_per_member_week']:.3f} us vs {single:.3f} us = {res['ecosystem']['ratio']:.2f}x "
+              f"(target: at most 2x); {e['moved']} moves between organisations")
 
     if "iso" not in skip:
         res["iso"] = {"in_process": [_worker("iso", c) for c in ("nocharts", "charts")],

@@ -192,3 +192,21 @@ def test_cli_runs_and_plots_an_ecosystem(tmp_path):
     assert (again / "timeseries.csv").read_bytes() == (out / "timeseries.csv").read_bytes()
     r = subprocess.run([sys.executable, "-m", "orgsim", "run", str(f), "--seeds", "1-3"], capture_output=True, text=True)
     assert r.returncode == 2 and "one seed at a time" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_odd_section_8_documents_every_ecosystem_submodel_and_parameter():
+    import re
+    from pathlib import Path
+
+    from orgsim.ecosystem.scenario import EcosystemParams
+
+    odd = Path("docs/ODD.md").read_text()
+    submodels = set(re.findall(r"^### 8\.\d+ (\w+)", odd, flags=re.M))
+    modules = {p.stem for p in Path("orgsim/ecosystem/mechanisms").glob("*.py") if p.stem != "__init__"}
+    assert submodels == modules
+    section = odd.split("\n[ecosystem]\n", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \| assumption \|", section, flags=re.M))
+    defaults = EcosystemParams().model_dump()
+    assert set(rows) == set(defaults)
+    for key, text in rows.items():
+        assert text.strip().lower() == str(defaults[key]).lower(), key

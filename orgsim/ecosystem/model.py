@@ -90,6 +90,7 @@ class Ecosystem(mesa.Model):
             self.number(org, k)
             self.add(org, parent=None, founded=0, arrivals=0)
         self.initial_persons = sum(o.n for o in self.orgs)
+        self.refresh()
         from orgsim.ecosystem.observe import EcoRecorder
 
         self.recorder = EcoRecorder(self)
@@ -113,7 +114,9 @@ class Ecosystem(mesa.Model):
                     agent.pid += k * persons.PID_SPACE
 
     def add(self, org: OrgModel, parent: int | None, founded: int, arrivals: int) -> None:
-        """Append an organisation numbered by :meth:`number`."""
+        """Append an organisation numbered by :meth:`number`. Its own Mesa DataCollector is not
+        filled (its recorder keeps the same columns; the collector would cost a tenth of the week)."""
+        org.datacollector = None
         self.orgs.append(org)
         self.parent.append(parent)
         self.founded.append(founded)
@@ -121,6 +124,19 @@ class Ecosystem(mesa.Model):
         self.end.append("")
         self.active.append(np.zeros(org.n, dtype=bool))
         self.arrivals += arrivals
+
+    def refresh(self) -> None:
+        """What the submodels between organisations read of each: members, line, regime appeal and
+        confidence radius, computed once per phase of the week (``self.view``)."""
+        from orgsim.ecosystem.mechanisms.attraction import appeal
+
+        n = len(self.orgs)
+        self.view = {
+            "members": np.array([self.members(k) for k in range(n)], dtype=float),
+            "line": np.array([o.line for o in self.orgs]),
+            "appeal": np.array([appeal(self, k) for k in range(n)]),
+            "confidence": np.array([o.params.influence.confidence for o in self.orgs]),
+        }
 
     def alive(self) -> list[int]:
         return [k for k, e in enumerate(self.ended) if e is None]
@@ -156,6 +172,7 @@ class Ecosystem(mesa.Model):
             self.running = False
             return
         self.flows.clear()
+        self.refresh()
         pull.step(self)
         leavers: dict[int, np.ndarray] = {}
         for k in self.alive():
@@ -182,10 +199,12 @@ class Ecosystem(mesa.Model):
             if org.dissolved or not org.state.member.any():
                 released = self._release(k)
                 leavers[k] = np.union1d(leavers[k], released)
+        self.refresh()
         moves = competition.decide(self)
         for k, rows in leavers.items():
             moves += destinations.decide(self, k, rows[~moved[k][rows]])
         self._carry_out(moves)
+        self.refresh()
         polemics.step(self)
         self.recorder.record(self)
         self.week += 1

@@ -57,16 +57,16 @@ def vacate(org: "OrgModel", row: int) -> None:
 
 class Slots:
     """Free contact rows of each organisation, in a random order drawn from the ecosystem's
-    generator, for the persons who join it this week."""
+    generator (when an organisation first receives someone this week), for the persons who join it."""
 
     def __init__(self, rng: np.random.Generator, orgs: list["OrgModel"], busy: list[np.ndarray]):
-        self.free = []
-        for org, b in zip(orgs, busy):
-            s = org.state
-            rows = np.flatnonzero((s.status == PERIPHERY) & ~b)
-            self.free.append(list(rng.permutation(rows)))
+        self.rng, self.orgs, self.busy = rng, orgs, busy
+        self.free: dict[int, list] = {}
 
     def take(self, k: int) -> int | None:
+        if k not in self.free:
+            s = self.orgs[k].state
+            self.free[k] = list(self.rng.permutation(np.flatnonzero((s.status == PERIPHERY) & ~self.busy[k])))
         return int(self.free[k].pop()) if self.free[k] else None
 
 

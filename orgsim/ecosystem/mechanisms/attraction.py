@@ -27,8 +27,9 @@ def appeal(eco: "Ecosystem", k: int) -> float:
 
 
 def presence(eco: "Ecosystem") -> np.ndarray:
-    """Each organisation's share of all members (0 for organisations that ended)."""
-    members = np.array([eco.members(k) for k in range(len(eco.orgs))], dtype=float)
+    """Each organisation's share of all members (0 for organisations that ended), at the last
+    :meth:`~orgsim.ecosystem.model.Ecosystem.refresh`."""
+    members = eco.view["members"]
     total = members.sum()
     return members / total if total > 0 else members
 
@@ -36,13 +37,12 @@ def presence(eco: "Ecosystem") -> np.ndarray:
 def weights(eco: "Ecosystem", src: int | None, pos: np.ndarray) -> tuple[list[int], np.ndarray]:
     """The organisations other than ``src`` that a person can go to, and each person's attraction
     to each (rows: persons at ``pos``; columns: those organisations)."""
-    share = presence(eco)
+    share, v = presence(eco), eco.view
     targets = [j for j in eco.alive() if j != src and share[j] > 0]
     w = np.zeros((pos.size, len(targets)))
     for c, j in enumerate(targets):
-        org = eco.orgs[j]
-        scale = share[j] * org.public_standing * appeal(eco, j)
-        w[:, c] = scale * np.exp(-np.abs(pos - org.line) / org.params.influence.confidence)
+        scale = share[j] * eco.orgs[j].public_standing * v["appeal"][j]
+        w[:, c] = scale * np.exp(-np.abs(pos - v["line"][j]) / v["confidence"][j])
     return targets, w
 
 

@@ -43,7 +43,7 @@ def coefficients(eco: "Ecosystem") -> dict[int, float]:
         prm = org.params.recruitment
         intensity = float(org.state.commitment[m].sum()) / everyone
         out[j] = (prm.rate * org.environment.climate * standing(org, m) * eco.prm.reach * prm.outreach
-                  * org.scenario.network.within_degree * intensity * attraction.appeal(eco, j))
+                  * org.scenario.network.within_degree * intensity * eco.view["appeal"][j])
     return out
 
 
@@ -62,9 +62,9 @@ def decide(eco: "Ecosystem") -> list[tuple[int, int, int]]:
         if not rows.size:
             continue
         h = np.empty((rows.size, len(targets)))
+        v = eco.view
         for c, j in enumerate(targets):
-            dst = eco.orgs[j]
-            h[:, c] = coef[j] * np.exp(-np.abs(s.pos[rows] - dst.line) / dst.params.influence.confidence)
+            h[:, c] = coef[j] * np.exp(-np.abs(s.pos[rows] - v["line"][j]) / v["confidence"][j])
         total = h.sum(axis=1)
         joins = eco.rng.random(rows.size) < 1.0 - np.exp(-total)
         if joins.any():

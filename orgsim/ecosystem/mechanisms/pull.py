@@ -23,6 +23,6 @@ if TYPE_CHECKING:
 def step(eco: "Ecosystem") -> None:
     for k in eco.alive():
         org = eco.orgs[k]
-        _, w = attraction.weights(eco, k, np.array([org.line]))
+        _, w = attraction.weights(eco, k, np.array([eco.view["line"][k]]))
         room = 1.0 - org.environment.competitor_pull
         org.outside_pull = min(room, eco.prm.pull_weight * float(w.sum())) if w.size else 0.0
