@@ -210,3 +210,12 @@ def test_odd_section_8_documents_every_ecosystem_submodel_and_parameter():
     assert set(rows) == set(defaults)
     for key, text in rows.items():
         assert text.strip().lower() == str(defaults[key]).lower(), key
+
+
+def test_the_experiments_intervals():
+    from orgsim.validation.ecosystem import boot_ci, wilson
+
+    lo, hi = wilson(0, 30)
+    assert lo == pytest.approx(0.0, abs=1e-12) and 0.10 < hi < 0.13  # the rule of three, roughly
+    mean, lo, hi = boot_ci(np.arange(30.0), np.random.default_rng(0))
+    assert mean == 14.5 and lo < mean < hi and hi - lo < 8

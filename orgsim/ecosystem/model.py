@@ -222,7 +222,7 @@ class Ecosystem(mesa.Model):
         if n:
             act[gone] = False
             self.withdrawn += n
-            self.count(k, destinations.WITHDRAWN, n)
+            self.count(destinations.UNAFFILIATED, destinations.WITHDRAWN, n)
 
     def _renew_ended(self, k: int) -> None:
         """An ended organisation's places in the milieu are still renewed (its weeks go on)."""
@@ -248,7 +248,8 @@ class Ecosystem(mesa.Model):
 
     def _carry_out(self, moves: list[tuple[int, int, int]]) -> None:
         """Move the persons decided this week. A contact who joins counts as a flow from the
-        milieu; a leaver or unaffiliated former member as one from the organisation he left."""
+        milieu, an unaffiliated former member as one from the unaffiliated, this week's leaver as one
+        from the organisation he left."""
         busy = [np.zeros(o.n, dtype=bool) for o in self.orgs]
         for src, row, _ in moves:
             busy[src][row] = True
@@ -259,7 +260,7 @@ class Ecosystem(mesa.Model):
             was_active = bool(self.active[src][row])
             if persons.move(self.orgs, src, row, dst, slots):
                 self.active[src][row] = False
-                self.count(MILIEU if contact else src, dst)
+                self.count(MILIEU if contact else destinations.UNAFFILIATED if was_active else src, dst)
             elif not contact and not was_active:
                 # this week's leaver finds no place free in the rival: he stays unaffiliated
                 self.active[src][row] = True

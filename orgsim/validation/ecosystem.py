@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orgsim.ecosystem.scenario import EcosystemParams, EcosystemScenario
 from orgsim.errors import OrgsimError
 from orgsim.experiments.analysis import read_runs
 from orgsim.experiments.sweep import load_plan, run_sweep
@@ -198,6 +199,31 @@ def render(table: pd.DataFrame, labels: list[str], examples, meta: dict, docs: P
         "calibrated at 1:1, and at 1:4 the ISO's branches are a quarter of their size. Where the ISO's members went "
         "is the model's: see the flow chart above (`iso_2019_milieu`).",
         "",
+        "## The ecosystem file",
+        "",
+        "An ecosystem file is a scenario file with `[[organisations]]`: each organisation a single-organisation "
+        "scenario (its own tables, optionally over a file given as `scenario = \"...\"`, relative to the ecosystem "
+        "file), plus `share` (relative size, with the ecosystem's `members`) and `line` (its line in the milieu, 0 to "
+        "1). Horizon, seed and start date are the ecosystem's; its `[environment]` keys override each "
+        "organisation's, its `[parameters]` lie under each organisation's own. `--set organisations.NAME.KEY=VALUE` "
+        "(or `organisations.INDEX.KEY`) sets an organisation's key; sweeps vary the same keys.",
+        "",
+        "Top level:",
+        "",
+        reference_table(EcosystemScenario, "", skip=("organisations", "lines", "ecosystem")),
+        "",
+        "`[ecosystem]` (ODD §8):",
+        "",
+        reference_table(EcosystemParams, "ecosystem."),
+        "",
+        "Outputs of `orgsim run ECOSYSTEM_FILE` (one folder): `timeseries.csv` (one row per organisation and week: "
+        "the single engine's columns, then `from_milieu`, `transfers_in`, `transfers_out`, `to_unaffiliated`, "
+        "`to_withdrawn`, `outside_pull`, `standing`), `census.csv` (members, unaffiliated, withdrawn, milieu, "
+        "organisations alive, each week), `flows.csv` (week, source, destination, persons), `events.csv` (with the "
+        "organisation), `organisations.csv` (the family tree), `summary.json` (the ecosystem, each organisation, and "
+        "`NAME_*` headline metrics of the initial organisations for sweeps), `scenario.toml`, and the charts "
+        "`membership.png`, `flows.png`, `family.png` (`orgsim plot FOLDER` redraws them).",
+        "",
         "## Limitations",
         "",
         "- A person who changes organisation takes the place (branch, ties) of one of the new organisation's "
@@ -213,6 +239,14 @@ def render(table: pd.DataFrame, labels: list[str], examples, meta: dict, docs: P
         "",
     ]
     return "\n".join(lines)
+
+
+def reference_table(model, prefix: str, skip=()) -> str:
+    """The keys of a schema model as a table, as in docs/scenario-reference.md."""
+    from orgsim.model.reference import table
+
+    lines = table(model, prefix).splitlines()
+    return "\n".join(line for line in lines if not any(f"`{prefix}{k}`" in line for k in skip))
 
 
 def reading(table: pd.DataFrame, labels: list[str]) -> list[str]:

@@ -42,10 +42,9 @@ def membership(t: dict[str, pd.DataFrame]):
     for _, o in orgs.iterrows():
         if pd.notna(o["ended_week"]):
             ax.axvline(o["ended_week"], color=colours[o["organisation"]], ls=":", lw=1)
-    ax.set_xlabel("week")
     ax.set_ylabel("members")
     ax.set_title("Membership by organisation (dotted: an organisation ends)")
-    ax.legend(loc="upper left", ncol=min(4, len(names) + 1), frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(6, len(names) + 1), frameon=False)
     return fig
 
 
@@ -53,7 +52,7 @@ def membership(t: dict[str, pd.DataFrame]):
 def flows(t: dict[str, pd.DataFrame]):
     fl, orgs = t["flows"], t["organisations"]
     names = list(orgs["organisation"])
-    sources = ["milieu", *names]
+    sources = ["milieu", "unaffiliated", *names]
     dests = [*names, "unaffiliated", "withdrawn"]
     m = np.zeros((len(sources), len(dests)))
     tot = fl.groupby(["source", "destination"])["persons"].sum()
@@ -72,7 +71,7 @@ def flows(t: dict[str, pd.DataFrame]):
     ax.set_yticks(range(len(sources)), sources)
     ax.set_xlabel("went to")
     ax.set_ylabel("came from")
-    ax.set_title("Who went where (persons over the run)")
+    ax.set_title("Who went where (persons over the run; unaffiliated -> withdrawn: activism lapsed)")
     ax.spines[:].set_visible(False)
     fig.colorbar(im, ax=ax, label="log(1 + persons)", shrink=0.8)
     return fig
