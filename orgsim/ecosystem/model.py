@@ -240,7 +240,7 @@ class Ecosystem(mesa.Model):
         self.end[k] = "dissolved" if org.dissolved else "emptied"
         rows = np.flatnonzero(org.state.member)
         for row in rows.tolist():
-            org.agent_at[row]._depart("released")
+            org.agent_at[row].release()
         org.state.left_week[rows] = org.week - 1
         org.running = False
         self.log(k, "ended", reason=self.end[k], members=int(rows.size))

@@ -141,6 +141,10 @@ class Person(mesa.Agent):
     def split_away(self) -> None:
         self._depart("split_departures")
 
+    def release(self) -> None:
+        """The organisation has ended (an ecosystem releases its members to the milieu)."""
+        self._depart("released")
+
     def _depart(self, flow: str) -> None:
         s = self.model.state
         r = self.row
