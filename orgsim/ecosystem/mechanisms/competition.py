@@ -59,14 +59,19 @@ def decide(eco: "Ecosystem") -> list[tuple[int, int, int]]:
             continue
         s = org.state
         rows = np.flatnonzero((s.status == PERIPHERY) | eco.active[i])
-        if not rows.size:
+        # thinning (exact): each candidate's hazard is at most the sum of the coefficients, so draw
+        # the candidates at that bound, then keep each with his own probability over the bound's
+        h_max = sum(coef[j] for j in targets)
+        p_max = 1.0 - np.exp(-h_max)
+        k = int(eco.rng.binomial(rows.size, p_max)) if rows.size else 0
+        if not k:
             continue
+        rows = np.sort(eco.rng.choice(rows, size=k, replace=False))
         h = np.empty((rows.size, len(targets)))
         v = eco.view
         for c, j in enumerate(targets):
             h[:, c] = coef[j] * np.exp(-np.abs(s.pos[rows] - v["line"][j]) / v["confidence"][j])
-        total = h.sum(axis=1)
-        joins = eco.rng.random(rows.size) < 1.0 - np.exp(-total)
+        joins = eco.rng.random(rows.size) * p_max < 1.0 - np.exp(-h.sum(axis=1))
         if joins.any():
             picks = attraction.choose(eco.rng, h[joins])
             moves.extend((i, int(r), targets[int(c)]) for r, c in zip(rows[joins], picks))
