@@ -249,6 +249,34 @@ def reference_table(model, prefix: str, skip=()) -> str:
     return "\n".join(line for line in lines if not any(f"`{prefix}{k}`" in line for k in skip))
 
 
+# the direction in which each measure favours the source's hypothesis (plurality checks the harsh regime)
+BETTER = {"lost": -1, "expulsions": -1, "hidden": -1, "entrenched": -1, "survival": +1, "dissolved": -1}
+
+
+def verdict(table: pd.DataFrame) -> list[str]:
+    """Which measures favour plurality, which monopoly, which neither (intervals of the extremes)."""
+    lo, hi = table.iloc[0], table.iloc[-1]
+    sides: dict[str, list[str]] = {"plural": [], "monopoly": [], "neither": []}
+    names = dict(MEASURES) | {"dissolved": "harsh: dissolved"}
+    for col, sign in BETTER.items():
+        apart = lo[col + "_hi"] < hi[col + "_lo"] or hi[col + "_hi"] < lo[col + "_lo"]
+        if not apart:
+            sides["neither"].append(names[col])
+        else:
+            sides["plural" if sign * (lo[col] - hi[col]) > 0 else "monopoly"].append(names[col])
+    out = ["**In sum.** Better with plurality (one of three) than under a monopoly, intervals apart: "
+           + ("; ".join(sides["plural"]) or "nothing") + ". Better under the monopoly: "
+           + ("; ".join(sides["monopoly"]) or "nothing") + ". No clear difference: "
+           + ("; ".join(sides["neither"]) or "nothing") + ".",
+           "",
+           "How to read it. Expulsions, hidden dissent and years under the founding leadership accrue only while "
+           "the harsh organisation exists: where it dissolves sooner (under a monopoly, after the scandal) they stop "
+           "accruing, so a higher figure with rivals partly measures a longer life. The members lost by the harsh "
+           "organisation are the members its regime and the scandal cost it; the milieu's survival counts the "
+           "organised members of all organisations, those the harsh one lost to its rivals included."]
+    return out
+
+
 def reading(table: pd.DataFrame, labels: list[str]) -> list[str]:
     """Plain statements of the direction of each measure from the most plural to the most dominant, with
     whether the intervals of the two extremes overlap (no verdict is written by hand)."""
@@ -293,14 +321,15 @@ def main(argv: list[str] | None = None) -> int:
     figs.mkdir(parents=True, exist_ok=True)
     chart_path = chart(table, labels, figs / "measures.png")
     examples = example_runs(figs, [float(s) for s in shares])
-    table.to_csv(work / "summary.csv", index=False)
+    table.to_csv(figs / "summary.csv", index=False)  # the table, beside the charts (the sweep folder holds only its own files)
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                                 check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     meta = {"commit": commit, "date": dt.date.today().isoformat(), "minutes": (time.perf_counter() - t0) / 60,
-            "workers": a.workers or "all", "chart": chart_path, "reading": reading(table, labels)}
+            "workers": a.workers or "all", "chart": chart_path,
+            "reading": reading(table, labels) + [""] + verdict(table)}
     text = render(table, labels, examples, meta, docs)
     target = docs / ("ecosystem.md")
     target.write_text(text)
