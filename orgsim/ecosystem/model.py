@@ -204,8 +204,7 @@ class Ecosystem(mesa.Model):
         for k, rows in leavers.items():
             moves += destinations.decide(self, k, rows[~moved[k][rows]])
         self._carry_out(moves)
-        self.refresh()
-        polemics.step(self)
+        polemics.step(self)  # the rivals' presence as it stood when this week's moves were decided
         self.recorder.record(self)
         self.week += 1
         if self.week >= self.scenario.weeks or not self.alive():

@@ -56,18 +56,29 @@ def vacate(org: "OrgModel", row: int) -> None:
 
 
 class Slots:
-    """Free contact rows of each organisation, in a random order drawn from the ecosystem's
-    generator (when an organisation first receives someone this week), for the persons who join it."""
+    """Free contact rows of each organisation (listed when it first receives someone this week), taken
+    at random with the ecosystem's generator by the persons who join it."""
 
     def __init__(self, rng: np.random.Generator, orgs: list["OrgModel"], busy: list[np.ndarray]):
         self.rng, self.orgs, self.busy = rng, orgs, busy
-        self.free: dict[int, list] = {}
+        self.free: dict[int, np.ndarray] = {}
+        self.left: dict[int, int] = {}
 
     def take(self, k: int) -> int | None:
+        """A free contact row of organisation k drawn at random (None when there is none left)."""
         if k not in self.free:
             s = self.orgs[k].state
-            self.free[k] = list(self.rng.permutation(np.flatnonzero((s.status == PERIPHERY) & ~self.busy[k])))
-        return int(self.free[k].pop()) if self.free[k] else None
+            self.free[k] = np.flatnonzero((s.status == PERIPHERY) & ~self.busy[k])
+            self.left[k] = self.free[k].size
+        n = self.left[k]
+        if n == 0:
+            return None
+        i = int(self.rng.integers(n))
+        free = self.free[k]
+        row = int(free[i])
+        free[i] = free[n - 1]  # the last free row takes the place of the one taken
+        self.left[k] = n - 1
+        return row
 
 
 def move(orgs: list["OrgModel"], src: int, row: int, dst: int, slots: Slots) -> bool:

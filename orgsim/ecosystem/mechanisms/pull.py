@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 
 
 def step(eco: "Ecosystem") -> None:
-    for k in eco.alive():
+    alive = eco.alive()
+    if len(alive) < 2:
+        for k in alive:
+            eco.orgs[k].outside_pull = 0.0
+        return
+    v, share = eco.view, attraction.presence(eco)
+    idx = np.array(alive)
+    scale = share[idx] * np.array([eco.orgs[j].public_standing for j in alive]) * v["appeal"][idx]
+    # attraction of each rival j at each organisation k's line (rows k, columns j; j = k excluded)
+    w = scale[None, :] * np.exp(-np.abs(v["line"][idx][:, None] - v["line"][idx][None, :]) / v["confidence"][idx][None, :])
+    np.fill_diagonal(w, 0.0)
+    w[:, share[idx] <= 0] = 0.0
+    for row, k in enumerate(alive):
         org = eco.orgs[k]
-        _, w = attraction.weights(eco, k, np.array([eco.view["line"][k]]))
-        room = 1.0 - org.environment.competitor_pull
-        org.outside_pull = min(room, eco.prm.pull_weight * float(w.sum())) if w.size else 0.0
+        org.outside_pull = min(1.0 - org.environment.competitor_pull, eco.prm.pull_weight * float(w[row].sum()))
