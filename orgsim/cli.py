@@ -36,6 +36,18 @@ def _parse_sets(items: list[str]) -> dict:
     return out
 
 
+def _with_progress(simulate, scenario, label: str):
+    """``simulate(scenario, on_week=bar)`` with a weekly progress bar (on a terminal)."""
+    from orgsim.runs.progress import week_progress
+
+    bar = week_progress(label, scenario.weeks)
+    try:
+        return simulate(scenario, on_week=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     # Light checks first (no numpy, pandas, mesa or matplotlib yet): a missing file, a bad --seeds
     # or --set is reported at once.
@@ -68,16 +80,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"running {scenario.name} seed {scenario.seed}: {scenario.organisation.members} members, "
           f"{scenario.weeks} weeks", flush=True)
     from orgsim.outputs.report import run_decorator
-    from orgsim.runs.progress import week_progress
     from orgsim.runs.run import simulate, write_outputs
 
     t0 = time.perf_counter()
-    bar = week_progress(f"{scenario.name} seed {scenario.seed}", scenario.weeks)
-    try:
-        result = simulate(scenario, on_week=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    result = _with_progress(simulate, scenario, f"{scenario.name} seed {scenario.seed}")
     t1 = time.perf_counter()
     # the data files (runs layer), then the charts and report.html (outputs layer), in the same atomic folder
     write_outputs(result, out, force=args.force, decorate=run_decorator(charts=not args.no_charts))
@@ -110,16 +116,10 @@ def _run_ecosystem(args: argparse.Namespace, path: Path) -> int:
           f"{eco.weeks} weeks", flush=True)
     from orgsim.outputs.report import ecosystem_decorator
     from orgsim.runs.ecosystem import simulate_ecosystem
-    from orgsim.runs.progress import week_progress
     from orgsim.runs.run import write_outputs
 
     t0 = time.perf_counter()
-    bar = week_progress(f"{eco.name} seed {eco.seed}", eco.weeks)
-    try:
-        result = simulate_ecosystem(eco, on_week=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    result = _with_progress(simulate_ecosystem, eco, f"{eco.name} seed {eco.seed}")
     write_outputs(result, out, force=args.force, decorate=ecosystem_decorator(charts=not args.no_charts))
     s = result.summary
     print(f"{eco.name} seed {eco.seed}: {s['organisations_initial']} organisations -> {s['organisations_final']} "
