@@ -185,7 +185,7 @@ class Ecosystem(mesa.Model):
             self._lapse(k)
             s = org.state
             leavers[k] = np.flatnonzero((s.status == LEFT) & (s.left_week == org.week - 1))
-        for k in [k for k in self.ended_orgs()]:
+        for k in self.ended_orgs():
             self._renew_ended(k)
         moved = {k: np.zeros(self.orgs[k].n, dtype=bool) for k in leavers}
         for k in list(leavers):
