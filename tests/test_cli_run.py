@@ -166,8 +166,11 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path):
     p = tmp_path / "long.toml"
     p.write_text('name = "long"\nweeks = 10000\n[organisation]\nmembers = 4000\nbranches = 40\n')
     out = tmp_path / "out"
+    # Ctrl-C as at a terminal, whatever the test runner's own SIGINT disposition (a runner started in
+    # the background by a non-interactive shell ignores SIGINT, and its children inherit that)
     proc = subprocess.Popen([sys.executable, "-m", "orgsim", "run", str(p), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().startswith("running long")  # the run has started
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)

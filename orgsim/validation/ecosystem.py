@@ -122,8 +122,9 @@ def fmt(row: pd.Series, col: str, digits: int = 2) -> str:
     return f"{row[col]:.{digits}f} [{row[col + '_lo']:.{digits}f}, {row[col + '_hi']:.{digits}f}]"
 
 
-def example_runs(dest: Path, shares: list[float]) -> list[tuple[str, Path, dict]]:
-    """One run per structure (seed 1) and the ISO case, each with its three charts."""
+def example_runs(dest: Path, shares: list[float], data: Path) -> list[tuple[str, Path, dict]]:
+    """One run per structure (seed 1) and the ISO case: its files under ``data``, its three charts
+    under ``dest``."""
     from orgsim.ecosystem.scenario import load_ecosystem
     from orgsim.outputs.plots.ecosystem import ecosystem_charts
     from orgsim.runs.ecosystem import simulate_ecosystem
@@ -133,11 +134,12 @@ def example_runs(dest: Path, shares: list[float]) -> list[tuple[str, Path, dict]
                                    {KEY: s}) for s in shares] + [("iso_2019_milieu", CASE, {})]):
         eco = load_ecosystem(path, overrides)
         result = simulate_ecosystem(eco)
-        folder = dest / name
+        folder, charts = data / name, dest / name
         folder.mkdir(parents=True, exist_ok=True)
+        charts.mkdir(parents=True, exist_ok=True)
         result.write_data(folder)
-        ecosystem_charts(folder, folder)
-        out.append((name, folder, result.summary))
+        ecosystem_charts(folder, charts)
+        out.append((name, charts, result.summary))
     return out
 
 
@@ -320,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     figs = docs / "ecosystem"
     figs.mkdir(parents=True, exist_ok=True)
     chart_path = chart(table, labels, figs / "measures.png")
-    examples = example_runs(figs, [float(s) for s in shares])
+    examples = example_runs(figs, [float(s) for s in shares], ROOT / "results" / "ecosystem-examples" / work.name)
     table.to_csv(figs / "summary.csv", index=False)  # the table, beside the charts (the sweep folder holds only its own files)
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
