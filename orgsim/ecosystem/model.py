@@ -70,7 +70,7 @@ class Ecosystem(mesa.Model):
         self.prm = scenario.ecosystem
         self.seed = scenario.seed if seed is None else seed
         self.root = seed_sequence(self.seed)
-        super().__init__(rng=np.random.default_rng(self._child(ECOSYSTEM_KEY)))
+        super().__init__(rng=np.random.default_rng(self.seed_for(ECOSYSTEM_KEY)))
         self.week = 0
         self.orgs: list[OrgModel] = []
         self.parent: list[int | None] = []
@@ -85,7 +85,7 @@ class Ecosystem(mesa.Model):
         self.flows: Counter = Counter()      # (src, dst) -> persons this week; dst an index or a word
         self.events: list[tuple[int, int, str, dict]] = []
         for k, org_scenario in enumerate(scenario.organisations):
-            org = OrgModel(org_scenario, seed=self.seed if k == 0 else self._child(k))
+            org = OrgModel(org_scenario, seed=self.seed if k == 0 else self.seed_for(k))
             place_line(org, scenario.lines[k] if k < len(scenario.lines) else org.initial_line)
             self.number(org, k)
             self.add(org, parent=None, founded=0, arrivals=0)
@@ -96,11 +96,9 @@ class Ecosystem(mesa.Model):
         self.recorder = EcoRecorder(self)
 
     # ------------------------------------------------------------------ organisations
-    def _child(self, key: int) -> np.random.SeedSequence:
+    def seed_for(self, key: int) -> np.random.SeedSequence:
+        """Organisation k's seed (k > 0), or the ecosystem's own (ECOSYSTEM_KEY): a child of the root."""
         return np.random.SeedSequence(self.root.entropy, spawn_key=(*self.root.spawn_key, key))
-
-    def seed_for(self, index: int) -> np.random.SeedSequence:
-        return self._child(index)
 
     @staticmethod
     def number(org: OrgModel, k: int) -> None:
@@ -190,9 +188,12 @@ class Ecosystem(mesa.Model):
         moved = {k: np.zeros(self.orgs[k].n, dtype=bool) for k in leavers}
         for k in list(leavers):
             for group in self.orgs[k].split_groups:
-                if group.size >= self.prm.found_min and founding.found(self, k, group) is not None:
+                if group.size < self.prm.found_min:
+                    continue
+                new = founding.found(self, k, group)
+                if new is not None:
                     moved[k][group] = True
-                    self.count(k, len(self.orgs) - 1, int(group.size))
+                    self.count(k, new, int(group.size))
             self.orgs[k].split_groups.clear()
         for k in list(leavers):
             org = self.orgs[k]

@@ -112,8 +112,8 @@ def summary(eco: "Ecosystem", fr: dict[str, pd.DataFrame]) -> dict[str, Any]:
     last = census.iloc[-1].to_dict() if len(census) else eco.census()
     first_members = sum(o.recorder.initial_members for o in eco.orgs[: len(eco.scenario.organisations)])
     flows = fr["flows"]
-    between = flows[flows["source"].isin(eco.scenario.names + [o.scenario.name for o in eco.orgs])
-                    & flows["destination"].isin([o.scenario.name for o in eco.orgs])]
+    names = [o.scenario.name for o in eco.orgs]
+    between = flows[flows["source"].isin(names) & flows["destination"].isin(names)]
     per_org, flat = {}, {}
     for k, org in enumerate(eco.orgs):
         ts = org.recorder.frame(org)

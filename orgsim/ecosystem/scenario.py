@@ -55,10 +55,6 @@ class EcosystemScenario(Strict):
     organisations: list[Scenario] = Field(description="The organisations at week 0, each a full single-organisation scenario.")
     lines: list[float] = Field(default_factory=list, description="Each organisation's political line in the milieu at week 0 (0 to 1; an organisation's `line` key, default 0.5): its members and contacts are drawn around it.")
 
-    @property
-    def names(self) -> list[str]:
-        return [o.name for o in self.organisations]
-
 
 def is_ecosystem(data: dict) -> bool:
     return isinstance(data, dict) and "organisations" in data
@@ -231,8 +227,13 @@ def override_any(data: dict, overrides: dict[str, Any], source: str = "--set") -
     return ecosystem_overrides(data, overrides, source) if is_ecosystem(data) else apply_overrides(data, overrides, source)
 
 
+def organisations_of(scenario: "Scenario | EcosystemScenario") -> list[Scenario]:
+    """The organisations a run starts with: an ecosystem's, or the single organisation itself."""
+    return scenario.organisations if isinstance(scenario, EcosystemScenario) else [scenario]
+
+
 def people_weeks(scenario: "Scenario | EcosystemScenario") -> tuple[float, int]:
-    """(persons of the milieu at week 0, weeks): the size that run time and memory scale with."""
-    orgs = scenario.organisations if isinstance(scenario, EcosystemScenario) else [scenario]
+    """(persons of the milieu at week 0, weeks): the size that run time scales with."""
+    orgs = organisations_of(scenario)
     return sum(o.organisation.members * (1.0 + o.organisation.periphery) for o in orgs), scenario.weeks
 

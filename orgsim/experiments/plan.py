@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from orgsim.ecosystem.scenario import EcosystemScenario, override_any, people_weeks, validate_any
 from orgsim.errors import ScenarioError
-from orgsim.model.scenario import Scenario, apply_overrides, validate
+from orgsim.model.scenario import Scenario
 from orgsim.experiments.sweepfile import Keep, describe_point
 from orgsim.runs.safety import run_memory
 
@@ -73,11 +73,6 @@ def point_scenario(base: dict, point: dict, source: str) -> Scenario | Ecosystem
     return validate_any(override_any(base, point, source=source), source)
 
 
-def scenario_memory(scenario: Scenario | EcosystemScenario) -> float:
-    orgs = scenario.organisations if isinstance(scenario, EcosystemScenario) else [scenario]
-    return sum(run_memory(o) for o in orgs)
-
-
 def check_points(plan: SweepPlan) -> None:
     """Validate every point before any run starts; record each point's estimated run time."""
     plan.costs, plan.memory = [], []
@@ -88,7 +83,7 @@ def check_points(plan: SweepPlan) -> None:
         except ScenarioError as exc:
             raise ScenarioError(f"{exc}\n{plan.source}: point {i} is {describe_point(point)}") from None
         plan.costs.append(estimate_seconds(scenario))
-        plan.memory.append(scenario_memory(scenario))
+        plan.memory.append(run_memory(scenario))
 
 
 def task_sizes(plan: SweepPlan) -> list[int]:

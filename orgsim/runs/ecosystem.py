@@ -22,7 +22,7 @@ from orgsim.ecosystem.model import Ecosystem
 from orgsim.ecosystem.observe import frames, summary
 from orgsim.ecosystem.scenario import EcosystemScenario, ecosystem_toml_data
 from orgsim.runs import safety
-from orgsim.runs.run import FLOAT_FORMAT, RESULTS_ROOT, check_out_dir
+from orgsim.runs.run import FLOAT_FORMAT, check_out_dir
 
 TABLES = ("timeseries", "census", "flows", "events", "organisations")
 
@@ -59,13 +59,9 @@ def simulate_ecosystem(scenario: EcosystemScenario, seed: int | np.random.SeedSe
     return EcosystemResult(scenario, eco, tables, summary(eco, tables))
 
 
-def default_out_dir(scenario: EcosystemScenario) -> Path:
-    return RESULTS_ROOT / scenario.name / f"seed-{scenario.seed}"
-
-
 def preflight(scenario: EcosystemScenario, out: Path, force: bool) -> None:
     check_out_dir(out, force)
-    need = sum(safety.run_memory(o) for o in scenario.organisations)
+    need = safety.run_memory(scenario)
     members = sum(o.organisation.members for o in scenario.organisations)
     safety.check_memory(need + safety.PROCESS_BYTES, f"{scenario.name}: {members:,} members in "
                                                      f"{len(scenario.organisations)} organisations")

@@ -333,8 +333,13 @@ PROCESS_BYTES = 200 * 2**20   # Python, NumPy, pandas, Mesa
 
 def run_memory(scenario) -> float:
     """Estimated peak memory of one run, from the scenario's size: members x (1 + periphery) rows
-    and members x (within + cross degree) ties."""
-    org, net = scenario.organisation, scenario.network
-    rows = org.members * (1.0 + org.periphery)
-    ties = org.members * (net.within_degree + net.cross_degree)
-    return rows * ROW_BYTES + ties * TIE_BYTES
+    and members x (within + cross degree) ties, summed over an ecosystem's organisations."""
+    from orgsim.ecosystem.scenario import organisations_of
+
+    total = 0.0
+    for o in organisations_of(scenario):
+        org, net = o.organisation, o.network
+        rows = org.members * (1.0 + org.periphery)
+        ties = org.members * (net.within_degree + net.cross_degree)
+        total += rows * ROW_BYTES + ties * TIE_BYTES
+    return total

@@ -12,7 +12,6 @@ from orgsim.errors import OrgsimError
 from orgsim.outputs.plots.style import CYCLE, new_figure, save, styled
 
 FILES = ("timeseries.csv", "census.csv", "flows.csv", "organisations.csv")
-OUTSIDE = ("milieu", "unaffiliated", "withdrawn")
 
 
 def read(folder: Path) -> dict[str, pd.DataFrame]:
