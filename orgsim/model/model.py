@@ -88,6 +88,8 @@ class OrgModel(mesa.Model):
         self.critics: list[int] = []
         self.factions: set[int] = set()
         self.factions_formed = 0
+        # whether factions were legal last week, and under which rights (factions.step)
+        self.factions_were_legal, self.faction_rights_before = False, self.regime.faction_rights
         self.splits: list[int] = []
         self.dissolution_votes: list[dict[str, Any]] = []
         self.motion_vote_week: int | None = None  # a dissolution motion awaiting its vote

@@ -501,9 +501,72 @@ def test_a_split_takes_the_faction_and_its_like_minded_circle():
     s.pos[rows] = 0.8  # the faction's circle shares its position
     s.trust[group] = 0.05
     before = s.member.sum()
-    factions._split(m)
+    factions._split(m, True)
     assert not s.member[group].any()
     assert m.splits and m.splits[0] > group.size and before - s.member.sum() == m.splits[0]
+
+
+def _faction_at_trust(m, trust):
+    s = m.state
+    rows = rank_and_file(m)
+    group = rows[s.branch[rows] == s.branch[rows[0]]][:8]
+    s.faction[group] = m.new_faction_id()
+    s.trust[group] = trust
+    return group
+
+
+def test_a_faction_outlawed_by_a_reform_leaves_but_one_whose_debate_closes_disbands():
+    # the same faction, trust 0.6 (above split_trust): legal, it stays; outlawed by a reform in
+    # a closed regime, its voice is gone and it leaves at once; at the scheduled close of a
+    # pre-convention debate it disbands as agreed, without leaving
+    closed = dict(regime__voting="slate", regime__dissent_penalty="expulsion", regime__transparency="secret",
+                  regime__organiser_appointment="appointed")
+    outcome = {}
+    for case in ("legal", "outlawed", "debate closed"):
+        m = small_model(seed=6, regime__faction_rights="permanent", **closed)
+        group = _faction_at_trust(m, 0.6)
+        factions._split(m, True)  # a week under faction rights
+        if case == "outlawed":
+            m.regime = m.regime.model_copy(update={"faction_rights": "banned"})
+        if case == "debate closed":
+            m.regime = m.regime.model_copy(update={"faction_rights": "preconvention"})
+            m.faction_rights_before = "preconvention"  # the rule in force all along: the calendar ends it
+        factions._split(m, case == "legal")
+        outcome[case] = int(m.state.member[group].sum())
+    assert outcome == {"legal": 8, "outlawed": 0, "debate closed": 8}, outcome
+
+
+def test_a_published_platform_recruits_the_like_minded_on_its_side_of_the_line_only():
+    joined = {}
+    for talk in ("allowed", "forbidden"):
+        m = small_model(seed=9, regime__faction_rights="permanent", regime__horizontal_communication=talk,
+                        parameters__factions__publicity=1.0)
+        s = m.state
+        group = _faction_at_trust(m, 0.7)
+        line = m.line
+        s.pos[group] = line + 0.15
+        others = np.setdiff1d(rank_and_file(m), group)[:40]
+        s.pos[others[:20]] = line + 0.12   # like-minded, same side
+        s.pos[others[20:]] = line - 0.02   # within the radius of the platform, across the line
+        cand = np.zeros(m.n, dtype=bool)
+        cand[others] = True
+        factions._join_published(m, cand)
+        joined[talk] = (int((s.faction[others[:20]] != NO_FACTION).sum()), int((s.faction[others[20:]] != NO_FACTION).sum()))
+    assert joined["allowed"] == (20, 0), joined
+    assert joined["forbidden"][0] <= 5 and joined["forbidden"][1] == 0, joined
+
+
+def test_shifting_involvements_a_falling_climate_sends_the_unformed_back_to_private_life():
+    m = small_model(seed=3)
+    ident = np.array([0.0, 0.5, 1.0])
+    assert np.allclose(exit.life_events(m, ident), 1.0)  # an ordinary climate: no shift
+    m.environment = m.environment.model_copy(update={"climate": 0.5})
+    falling = exit.life_events(m, ident)
+    assert falling[0] == pytest.approx(2.0) and falling[1] == pytest.approx(2 ** 0.5) and falling[2] == pytest.approx(1.0)
+    m.environment = m.environment.model_copy(update={"climate": 2.0})
+    assert exit.life_events(m, ident)[0] == pytest.approx(0.5)
+    m.params = m.params.model_copy(update={"exit": m.params.exit.model_copy(update={"shifting": 0.0})})
+    assert np.allclose(exit.life_events(m, ident), 1.0)  # ablated
 
 
 # ---------------------------------------------------------------- model v2: attachment

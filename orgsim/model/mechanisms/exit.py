@@ -7,6 +7,7 @@ openness) and grievance. The weekly resignation probability is
 
     base + (max - base) / (1 + exp((C - theta) / steepness)),
     theta = commitment_threshold + outside_weight (pull - 0.3) + friends_weight x left_share,
+    base = base_hazard x climate ** (-shifting x (1 - identity))   (shifting involvements),
 
 so a good outside option (a competitor's pull) or friends who left recently make members
 leave at higher commitment, and a monopoly (pull 0) makes them stay longer. Paid staff and
@@ -46,11 +47,17 @@ class ExitParams(Strict):
     adapt: Prob = Field(0.08, description="Weekly rate at which commitment follows its target.")
     identity_weight: Prob = Field(0.3, description="Weight of political identity (bound through ownership or deference) in commitment.")
     socialisation: Prob = Field(0.004, description="Weekly share of the gap to full identity that membership closes (sunk costs, comrades, tradition).")
+    shifting: float = Field(1.0, ge=0.0, le=5.0, description="Exponent of the climate in the life-events hazard of a member with no political identity (shifting involvements); 0 ablates it.")
     disaffiliation_trust: Prob = Field(0.15, description="Mean branch trust below which a branch may disaffiliate.")
     disaffiliation_prob: Prob = Field(0.1, description="Weekly probability that such a branch disaffiliates.")
 
 RECENT_WEEKS = 8
 COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
+
+
+def openness(model: "OrgModel") -> float:
+    """Voice efficacy of a member outside a legal faction: half the regime's openness."""
+    return 0.5 * (1.0 - democratic_deficit(model.regime))
 
 
 def efficacy(model: "OrgModel") -> np.ndarray:
@@ -59,7 +66,7 @@ def efficacy(model: "OrgModel") -> np.ndarray:
     proportion to the organised opposition (the share of engaged members in factions, full hope
     at half of them)."""
     s = model.state
-    eff = np.full(model.n, 0.5 * (1.0 - democratic_deficit(model.regime)))
+    eff = np.full(model.n, openness(model))
     if factions.legal(model):
         f_eff = model.params.factions.efficacy
         in_faction = s.faction != NO_FACTION
@@ -82,6 +89,15 @@ def recruit_identity(model: "OrgModel", k: int) -> np.ndarray:
 def socialised(model: "OrgModel", identity: np.ndarray, weeks: np.ndarray | int) -> np.ndarray:
     """Identity after ``weeks`` of membership: the gap to 1 closes at ``socialisation`` a week."""
     return 1.0 - (1.0 - identity) * (1.0 - model.params.exit.socialisation) ** np.asarray(weeks)
+
+
+def life_events(model: "OrgModel", identity: np.ndarray) -> np.ndarray:
+    """Shifting involvements (Hirschman 1982): the pull of private life on a member, relative to
+    an ordinary climate, climate ** (-shifting x (1 - identity)). A falling movement sends those
+    who joined with its mood back to private life; a rising one holds them; the politically
+    formed are unmoved either way."""
+    climate = max(model.environment.climate, 0.05)
+    return climate ** (-model.params.exit.shifting * (1.0 - identity))
 
 
 def step(model: "OrgModel") -> None:
@@ -108,7 +124,8 @@ def step(model: "OrgModel") -> None:
     theta = (prm.commitment_threshold + prm.outside_weight * (model.environment.competitor_pull + model.outside_pull - 0.3)
              + prm.friends_weight * left_share)
     z = np.clip((s.commitment[mr] - theta) / prm.steepness, -50, 50)
-    hazard = prm.base_hazard + (prm.max_hazard - prm.base_hazard) / (1.0 + np.exp(z))
+    base = prm.base_hazard * life_events(model, s.identity[mr])
+    hazard = base + (prm.max_hazard - base) / (1.0 + np.exp(z))
     hazard[s.role[mr] != RANK_AND_FILE] /= 3.0
     # suspended members may resign too; one uniform is drawn per row of the milieu, as always
     leave = mr[model.rng.random(model.n)[mr] < hazard]

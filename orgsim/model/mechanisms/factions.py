@@ -17,8 +17,13 @@ faction of a like-minded tie, and factions joined by a tie between like-minded m
 across branches where horizontal talk is forbidden) merge into the largest: one platform, one
 faction. Members who are no longer willing drop out; a faction below ``dissolve_below`` fades.
 
-Splits. A faction whose mean trust in the leadership falls below ``split_trust`` leaves
-together with weekly probability ``split_prob``. It takes its close ties with it: each engaged
+Splits: exit when voice fails (Hirschman 1970). A faction leaves together, with weekly
+probability ``split_prob``, when (1 - mean trust) x (1 - its voice efficacy) exceeds
+(1 - ``split_trust``) x (1 - ``efficacy``): a legal faction when its trust falls below
+``split_trust``, one whose voice counts for less (organised against a ban, or outlawed by a
+reform or by the end of the pre-convention period) at a higher trust. A faction weighs this
+before its members decide whether to go on organising, so an outlawed faction leaves or
+disbands, rather than fading member by member. It takes its close ties with it: each engaged
 member within the confidence radius of the faction's mean position follows with probability
 equal to the share of his engaged ties who are leaving (a Granovetter threshold drawn
 uniformly), so a split is sized by the organised group and its circle.
@@ -33,7 +38,7 @@ from pydantic import Field
 
 from orgsim.model.schema import Prob, Strict
 
-from orgsim.model.mechanisms.regime import severity
+from orgsim.model.mechanisms.regime import cross_weight, severity
 from orgsim.model.state import NO_FACTION, RANK_AND_FILE
 
 if TYPE_CHECKING:
@@ -43,8 +48,9 @@ if TYPE_CHECKING:
 class FactionParams(Strict):
     min_size: int = Field(5, ge=2, le=10_000, description="Voicing, connected, like-minded members needed to form a faction.")
     dissolve_below: int = Field(3, ge=1, le=10_000, description="A faction with fewer members dissolves.")
-    split_trust: Prob = Field(0.25, description="Mean trust below which a faction considers leaving together.")
-    split_prob: Prob = Field(0.05, description="Weekly probability that a faction below split_trust leaves together.")
+    split_trust: Prob = Field(0.25, description="Mean trust below which a legal faction considers leaving together (higher where its voice counts for less).")
+    split_prob: Prob = Field(0.05, description="Weekly probability that a faction that has given up on voice leaves together.")
+    publicity: Prob = Field(0.1, description="Weekly probability that a willing member finds a legal faction's published platform (times the weight of cross-branch talk).")
     efficacy: Prob = Field(0.6, description="Voice efficacy of a member of a legal faction (0 to 1).")
 
 
@@ -60,6 +66,8 @@ def step(model: "OrgModel") -> None:
     s, prm = model.state, model.params.factions
     eps = model.params.influence.confidence
     is_legal = legal(model)
+    # factions judge their prospects under this week's rights before their members decide
+    _split(model, is_legal)
     m = model.engaged
     willing = m & s.voicing
     if is_legal:
@@ -83,12 +91,15 @@ def step(model: "OrgModel") -> None:
     # only the ties of candidates matter below (cand only shrinks); their uniforms are those of
     # rng.random(number of ties), and the generator moves on as if all had been drawn
     src, dst, w, pos = model.out_ties(np.flatnonzero(cand))
-    close = np.abs(s.pos[src] - s.pos[dst]) < eps
+    close = like_minded(model, src, dst)
     usable = model.tie_uniforms(pos) < w
     # join a like-minded tie's faction
     e = cand[src] & (s.faction[dst] != NO_FACTION) & willing[dst] & close & usable
     if e.any():
         s.faction[src[e]] = s.faction[dst[e]]
+        cand &= s.faction == NO_FACTION
+    if is_legal and model.factions:
+        _join_published(model, cand)
         cand &= s.faction == NO_FACTION
     # new factions from connected groups of candidates
     e = cand[src] & cand[dst] & close & usable
@@ -108,7 +119,40 @@ def step(model: "OrgModel") -> None:
                       legal=bool(is_legal))
     _merge(model)
     _dissolve_small(model)
-    _split(model)
+
+
+def _join_published(model: "OrgModel", cand: np.ndarray) -> None:
+    """A legal faction publishes its platform across the organisation (as far as horizontal
+    communication carries it): a willing member with no like-minded tie in a faction finds the
+    faction whose platform is nearest his own, if like-minded, with weekly probability
+    ``publicity`` times the weight of cross-branch talk."""
+    s, prm = model.state, model.params.factions
+    ip = model.params.information
+    reach = prm.publicity * cross_weight(model.regime, 1.0, ip.discouraged_weight, ip.forbidden_weight)
+    rows = np.flatnonzero(cand)
+    rows = rows[model.rng.random(rows.size) < reach]
+    if not rows.size:
+        return
+    # platforms: the mean position of each faction's members (a faction emptied this week has none)
+    ids = np.array(sorted(model.factions))
+    inside = s.member & (s.faction != NO_FACTION)
+    at = np.searchsorted(ids, s.faction[inside])
+    count = np.bincount(at, minlength=ids.size)
+    platform = np.divide(np.bincount(at, weights=s.pos[inside], minlength=ids.size), count,
+                         out=np.full(ids.size, np.inf), where=count > 0)
+    line, eps = model.line, model.params.influence.confidence
+    dist = np.abs(s.pos[rows][:, None] - platform[None, :])
+    dist[(s.pos[rows][:, None] > line) != (platform[None, :] > line)] = np.inf  # the other side of the line
+    best = np.argmin(dist, axis=1)
+    ok = dist[np.arange(rows.size), best] < eps
+    s.faction[rows[ok]] = ids[best[ok]]
+
+
+def like_minded(model: "OrgModel", a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether persons a and b could share a platform: positions within the confidence radius,
+    on the same side of the official line (a tendency is defined by how it differs from the line)."""
+    s, line = model.state, model.line
+    return (np.abs(s.pos[a] - s.pos[b]) < model.params.influence.confidence) & ((s.pos[a] > line) == (s.pos[b] > line))
 
 
 def _merge(model: "OrgModel") -> None:
@@ -122,9 +166,8 @@ def _merge(model: "OrgModel") -> None:
         return
     rows = np.flatnonzero(s.member & (s.faction != NO_FACTION))
     src, dst, w, _ = model.out_ties(rows)
-    eps = model.params.influence.confidence
     e = ((s.faction[dst] != NO_FACTION) & (s.faction[dst] != s.faction[src])
-         & (w > model.params.information.forbidden_weight) & (np.abs(s.pos[src] - s.pos[dst]) < eps))
+         & (w > model.params.information.forbidden_weight) & like_minded(model, src, dst))
     if not e.any():
         return
     ids = np.array(sorted(model.factions))
@@ -153,34 +196,68 @@ def _dissolve_small(model: "OrgModel") -> None:
             model.log("faction_dissolved", None, faction=int(fid), size=int(rows.size))
 
 
-def _split(model: "OrgModel") -> None:
+def _split(model: "OrgModel", is_legal: bool) -> None:
+    from orgsim.model.mechanisms.exit import openness
+
     s, prm = model.state, model.params.factions
+    # a reform that takes away the rights of factions in being outlaws them: they must choose
+    # now, leave together or disband. The scheduled close of a pre-convention debate does not:
+    # factions formed under that rule disband as they agreed to (their last week judged as legal).
+    rights = model.regime.faction_rights
+    was_legal, reformed = model.factions_were_legal, rights != model.faction_rights_before
+    model.factions_were_legal, model.faction_rights_before = is_legal, rights
+    if not model.factions:
+        return
+    outlawed = was_legal and not is_legal and reformed
+    # the voice a faction has: a legal faction's weight, or only what the regime's openness gives
+    voice = prm.efficacy if is_legal or (was_legal and not reformed) else openness(model)
+    given_up = (1.0 - prm.split_trust) * (1.0 - prm.efficacy)
+    going = []
     for fid in sorted(model.factions):
         rows = np.flatnonzero(s.faction == fid)
-        if rows.size < prm.min_size or s.trust[rows].mean() >= prm.split_trust:
+        if rows.size < prm.min_size or (1.0 - s.trust[rows].mean()) * (1.0 - voice) <= given_up:
             continue
-        if model.rng.random() >= prm.split_prob:
-            continue
+        if outlawed or model.rng.random() < prm.split_prob:
+            going.append((fid, rows))
+    # factions leaving in the same week whose platforms are close leave as one group
+    eps = model.params.influence.confidence
+    while going:
+        fid, rows = going.pop(0)
+        ids, together = [fid], [rows]
+        for other in list(going):
+            if abs(s.pos[other[1]].mean() - s.pos[rows].mean()) < eps:
+                going.remove(other)
+                ids.append(other[0])
+                together.append(other[1])
+        rows = np.concatenate(together)
         circle = _circle(model, rows)
         model.log("split", model.agent_at[rows[0]], faction=int(fid), size=int(rows.size + circle.size))
         group = np.concatenate([rows, circle])
         model.split_groups.append(group)
         for row in group:
             model.agent_at[row].split_away()
-        model.factions.discard(fid)
-        model.splits.append(int(rows.size + circle.size))
+        for f in ids:
+            model.factions.discard(f)
+        model.splits.append(int(group.size))
 
 
 def _circle(model: "OrgModel", rows: np.ndarray) -> np.ndarray:
-    """Engaged like-minded members who follow a leaving faction: each with probability equal to
-    the share of his engaged ties who leave."""
+    """Engaged like-minded rank-and-file members who follow a leaving faction, as a Granovetter
+    (1978) cascade: each draws a threshold uniformly and follows once the share of his engaged
+    ties who are leaving reaches it; followers' ties count in the next round, to a fixed point."""
     s = model.state
     leaving = np.zeros(model.n, dtype=bool)
     leaving[rows] = True
     e = model.engaged_rows
-    ties_out = model.member_tie_sum(leaving[e].astype(np.float64), engaged_only=True)
     ties = model.member_tie_sum()[e]
-    share = np.divide(ties_out, ties, out=np.zeros(e.size), where=ties > 0)
+    threshold = model.rng.random(e.size)
     close = np.abs(s.pos[e] - s.pos[rows].mean()) < model.params.influence.confidence
-    follow = close & ~leaving[e] & (s.role[e] == RANK_AND_FILE) & (model.rng.random(e.size) < share)
-    return e[follow]
+    may = close & (s.role[e] == RANK_AND_FILE) & (ties > 0)
+    while True:
+        ties_out = model.member_tie_sum(leaving[e].astype(np.float64), engaged_only=True)
+        follow = may & ~leaving[e] & (ties_out >= threshold * ties)
+        if not follow.any():
+            break
+        leaving[e[follow]] = True
+    leaving[rows] = False
+    return np.flatnonzero(leaving)
