@@ -287,6 +287,25 @@ def test_individual_votes_unseat_more_incumbents_than_a_slate():
     assert indiv > slate
 
 
+def test_a_caucus_wins_its_quota_of_seats_under_individual_votes_and_none_under_a_passing_slate():
+    seats = {}
+    for voting in ("individual", "slate"):
+        m = small_model(seed=4, regime__voting=voting, regime__faction_rights="permanent")
+        s = m.state
+        s.trust[s.member] = 0.8  # content: incumbents are re-elected, the slate passes
+        rf = rank_and_file(m)
+        caucus = rf[: rf.size // 3]  # a third of the members, so about a third of the delegates
+        s.faction[caucus] = m.new_faction_id()
+        delegates = convention.select_delegates(m)
+        in_caucus = int(np.count_nonzero(s.faction[delegates] != NO_FACTION))
+        due = in_caucus // (delegates.size // (m.n_seats + 1) + 1)
+        convention.hold(m, None)
+        seats[voting] = (int(np.count_nonzero(s.faction[m.leader_rows()] != NO_FACTION)), due)
+    # (hold draws its own delegates: the quota is checked against a draw of the same size)
+    assert seats["individual"][0] >= 1 and abs(seats["individual"][0] - seats["individual"][1]) <= 1, seats
+    assert seats["slate"][0] == 0, seats
+
+
 def test_a_convention_adopts_a_democratising_reform_when_delegates_distrust_the_leadership():
     from orgsim.model.scenario import ConventionEvent
 

@@ -16,7 +16,11 @@ co-opted loyal members for the other seats (who join the old leadership if elect
 delegates rate it above ``slate_threshold`` (approval plus the slate's mean standing: the
 bundle). A slate voted down, or individual voting, elects seat by seat: a delegate backs an
 old-leadership incumbent when approval + standing > ``seat_threshold`` and a newer one when
-1 - approval + standing > ``seat_threshold``; a seat that loses a majority goes to the most
+1 - approval + standing > ``seat_threshold``. Caucuses are represented in proportion (a
+ranked, proportional ballot): a caucus holding c delegates is due c // q seats, with q the Droop
+quota (delegates // (seats + 1) + 1); seats its members hold count, its most prominent delegates
+take the rest, displacing the incumbents with the least support if no seat is open (under a
+slate that passes, the majority takes every seat). A seat that loses a majority goes to the most
 prominent opposition delegate (organisers first, then faction members, then voicing members)
 when most delegates disapprove of the old leadership, else to the most trusting member; either
 way the newcomer owes his seat to the delegates and is not counted as old leadership.
@@ -159,21 +163,49 @@ def _slate(model: "OrgModel", seats: np.ndarray, delegates: np.ndarray, appr: np
 
 def _individual(model: "OrgModel", seats: np.ndarray, delegates: np.ndarray, appr: np.ndarray) -> np.ndarray:
     s, prm = model.state, model.params.convention
-    keep = []
-    for seat, st in zip(seats, standing(model, seats)):
-        a = appr if s.establishment[seat] else 1.0 - appr
-        if np.mean(a + st > prm.seat_threshold) > 0.5:
-            keep.append(seat)
-    keep = np.array(keep, dtype=np.int64)
-    open_seats = model.n_seats - keep.size
+    support = np.array([np.mean((appr if s.establishment[seat] else 1.0 - appr) + st > prm.seat_threshold)
+                        for seat, st in zip(seats, standing(model, seats))])
+    kept = support > 0.5
+    keep, keep_support = seats[kept], support[kept]
+    # caucuses elect their quota (a ranked, proportional ballot): their winners displace the
+    # incumbents with the least support when no seat is open for them
+    won = _caucus_winners(model, delegates, keep)
+    displaced = won.size - (model.n_seats - keep.size)
+    if displaced > 0:
+        keep = keep[np.sort(np.argsort(-keep_support, kind="stable")[: max(0, keep.size - displaced)])]
+    s.establishment[won] = False
+    open_seats = model.n_seats - keep.size - won.size
     if open_seats <= 0:
-        return keep[: model.n_seats]
+        return np.concatenate([keep, won])[: model.n_seats]
+    taken = np.concatenate([seats, won])
     if np.mean(appr > 0.5) > 0.5:
-        newcomers = _loyalists(model, seats, open_seats)
+        newcomers = _loyalists(model, taken, open_seats)
     else:
-        newcomers = _challengers(model, delegates, appr, seats, open_seats)
+        newcomers = _challengers(model, delegates, appr, taken, open_seats)
     model.state.establishment[newcomers] = False  # they owe their seat to the delegates
-    return np.concatenate([keep, newcomers])
+    return np.concatenate([keep, won, newcomers])
+
+
+def _caucus_winners(model: "OrgModel", delegates: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Caucus members elected on their caucus's quota: a caucus holding c delegates is due
+    c // q seats, q = the Droop quota D // (seats + 1) + 1 of a ranked, proportional ballot
+    (its members rank one another first). Seats it already holds count; its most prominent
+    delegates (organisers first) take the rest."""
+    s = model.state
+    fac = s.faction[delegates]
+    if not (fac != NO_FACTION).any():
+        return delegates[:0]
+    quota = delegates.size // (model.n_seats + 1) + 1
+    won = []
+    for fid, count in zip(*np.unique(fac[fac != NO_FACTION], return_counts=True)):
+        due = int(count) // quota - int(np.count_nonzero(s.faction[keep] == fid))
+        if due <= 0:
+            continue
+        pool = delegates[(fac == fid) & (s.role[delegates] != LEADER)]
+        prominence = 2.0 * (s.role[pool] == ORGANISER) + model.rng.random(pool.size)
+        won.append(pool[np.argsort(-prominence)[:due]])
+    won = np.concatenate(won) if won else delegates[:0]
+    return won[: model.n_seats]
 
 
 def _challengers(model: "OrgModel", delegates, appr, exclude, k) -> np.ndarray:

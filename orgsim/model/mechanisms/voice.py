@@ -50,7 +50,7 @@ def step(model: "OrgModel") -> None:
     # only engaged members take part: compute on their rows (e); everyone else stays silent
     e = model.engaged_rows
     voiced = s.voicing[e]
-    loyal = ((s.trust[e] > LOYAL_TRUST) | (s.role[e] != RANK_AND_FILE)) & ~voiced
+    loyal = (s.trust[e] > LOYAL_TRUST) & ~voiced
     # = (adj @ v)[e] for v = loyal, voiced and engaged
     watchers = model.member_tie_sum(loyal, engaged_only=True)
     voicers = model.member_tie_sum(voiced, engaged_only=True)
@@ -61,6 +61,8 @@ def step(model: "OrgModel") -> None:
     if factions.legal(model):
         sev *= prm.tolerated_risk  # open debate: plain dissent is not charged (discipline)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
+    model.detect = np.zeros(model.n)
+    model.detect[e] = detect
     fear, grievance = s.fear[e], s.grievance[e]
     risk = (s.risk_aversion[e] + fear) * sev * detect
     share = np.divide(voicers, ties, out=np.zeros(e.size), where=ties > 0)
