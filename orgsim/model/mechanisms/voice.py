@@ -5,7 +5,7 @@ Granovetter 1978). He voices it when G - R x S x P > T (Epstein 2002), where R i
 aversion plus fear, S the perceived severity of the regime's harshest sanction (times
 ``tolerated_risk`` while factions are legal, when plain dissent is not charged) and
 P = 1 - exp(-k x watchers / (1 + visible dissenters)) the perceived chance of detection, with
-loyal neighbours (trust above 0.6, organisers and leaders) as watchers. The threshold falls
+loyal neighbours (trust above 0.6, whatever their post) as watchers. The threshold falls
 with the share of neighbours who voice (``social_lowering``), so dissent can cascade once a
 shock makes it visible. A voice already raised persists until G - R S P drops below 0.8 T
 (hysteresis). Private dissenters who stay silent are the hidden dissent.
@@ -22,7 +22,6 @@ from orgsim.model.schema import Prob, Strict
 
 from orgsim.model.mechanisms import factions
 from orgsim.model.mechanisms.regime import severity
-from orgsim.model.state import RANK_AND_FILE
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
