@@ -400,6 +400,27 @@ def test_open_debate_is_not_charged_but_sabotage_is():
     assert m.state.charged_week[circulator] == m.week
 
 
+def test_a_critique_is_signed_its_author_is_reported_at_once_and_the_fearful_do_not_write_one():
+    from orgsim.model.mechanisms import critique
+    from orgsim.model.mechanisms.critique import CritiqueEvent
+
+    m = small_model(regime__dissent_penalty="expulsion", parameters__discipline__detection_base=0.0,
+                    parameters__discipline__detection_watchers=0.0)
+    rows = rank_and_file(m)
+    m.state.joined[rows] = -200  # full members
+    nearest = rows[np.argmin(np.abs(m.state.pos[rows] - np.clip(m.line + 0.3, 0, 1)))]
+    m.state.fear[nearest] = 0.9  # silenced by fear: someone else signs
+    critique.circulate(m, CritiqueEvent(kind="critique", week=m.week, stance=0.3))
+    author = m.critics[0]
+    assert author != nearest and m.state.fear[author] <= m.params.discipline.recant_fear
+    others = rows[(rows != author)][:20]
+    m.state.voicing[others] = True  # plain dissent, never reported without minutes or watchers
+    m.watchers = np.zeros(m.n)
+    discipline.step(m)
+    assert m.state.charged_week[author] == m.week
+    assert (m.state.charged_week[others] < 0).all()
+
+
 def test_organisers_take_on_their_regions_mood_unless_loyal_to_the_centre():
     res = {}
     for loyalty in (0.0, 1.0):

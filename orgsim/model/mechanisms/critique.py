@@ -1,7 +1,7 @@
 """Critique: one member circulates a critique of the line.
 
-The author is the engaged rank-and-file member (a provisional one if the event says so) whose
-position is nearest to ``line + stance``; a defence of the previous critic is written by the
+The author is the engaged rank-and-file member (a provisional one if the event says so), not
+silenced by fear, whose position is nearest to ``line + stance``; a defence of the previous critic is written by the
 member nearest to that critic's position. The author takes the critique's position, voices
 it and keeps voicing until fear silences him, and sends it to all his ties, across branches
 too (an aggravated offence where horizontal communication is forbidden). Members who hear
@@ -35,7 +35,9 @@ class CritiqueEvent(EventBase):
 
 def circulate(model: "OrgModel", ev: CritiqueEvent) -> None:
     s = model.state
-    eligible = model.engaged & (s.role == RANK_AND_FILE) & (s.charged_week < 0)
+    # a member silenced by fear does not put his name to a critique
+    eligible = (model.engaged & (s.role == RANK_AND_FILE) & (s.charged_week < 0)
+                & (s.fear <= model.params.discipline.recant_fear))
     tenure = model.week - s.joined
     provisional = tenure < model.scenario.organisation.provisional_weeks
     eligible &= provisional if ev.by == "provisional" else ~provisional

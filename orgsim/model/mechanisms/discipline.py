@@ -5,7 +5,7 @@ while factions are legal (open debate), when only aggravated offences are: a cri
 across branches, or a faction spanning branches, where horizontal communication is forbidden
 ("sabotage"), and membership of an illegal faction. Each week an uncharged offender is reported with probability
 ``detection_base + detection_minutes x branch_minutes + detection_watchers x watchers``
-(capped at 1). A report brings a charge; the hearing follows after a geometric delay of mean
+(capped at 1); a critique is signed, so its author is reported whenever he voices it. A report brings a charge; the hearing follows after a geometric delay of mean
 ``hearing_weeks`` (``provisional_weeks`` for a provisional member, who has no hearing).
 The sanction climbs a ladder censure < suspension < expulsion, capped by the regime's
 penalty: one step above the member's previous sanction for plain dissent, straight to the cap
@@ -80,6 +80,7 @@ def _detect(model: "OrgModel") -> None:
     idx = np.flatnonzero(offenders)
     p = prm.detection_base + prm.detection_minutes * model.regime.branch_minutes
     p = np.clip(p + prm.detection_watchers * model.watchers[idx], 0.0, 1.0)
+    p[s.critic[idx] >= 0] = 1.0  # a critique is signed: its author's dissent is known
     caught = idx[model.rng.random(idx.size) < p]
     for row in caught:
         provisional = model.week - s.joined[row] < model.scenario.organisation.provisional_weeks
