@@ -636,3 +636,17 @@ def test_identity_holds_members_through_lost_trust_where_they_own_the_organisati
             exit.step(m)
         commitment[regime["voting"]] = m.state.commitment[m.state.member].mean()
     assert commitment["individual"] > commitment["slate"] + 0.1, commitment
+
+
+def test_before_a_convention_widespread_distrust_gives_hope_as_an_organised_opposition_does():
+    m = small_model(seed=4, regime__faction_rights="permanent", regime__preconvention_weeks=8)
+    rows = members(m)
+    m.convention_weeks = [m.week + 4]
+    m.state.faction[:] = NO_FACTION
+    m.state.trust[rows] = 0.9
+    hopeless = exit.efficacy(m)[rows]
+    assert np.allclose(hopeless, exit.openness(m))
+    m.state.trust[rows[: rows.size // 2 + 1]] = 0.05  # half would vote the leadership down
+    assert np.allclose(exit.efficacy(m)[rows], m.params.factions.efficacy)
+    m.convention_weeks = [m.week + 20]  # no convention near: distrust is not hope
+    assert np.allclose(exit.efficacy(m)[rows], exit.openness(m))

@@ -63,8 +63,9 @@ def openness(model: "OrgModel") -> float:
 def efficacy(model: "OrgModel") -> np.ndarray:
     """Voice efficacy: the regime's openness; a legal faction's weight for its members; and, in
     the pre-convention period, everyone's hope that the convention can change things, in
-    proportion to the organised opposition (the share of engaged members in factions, full hope
-    at half of them)."""
+    proportion to the opposition: the share of engaged members who are organised in factions or
+    would vote the leadership down (trust below the threshold of the current ballot), full hope
+    at half of them, when the leadership would fall."""
     s = model.state
     eff = np.full(model.n, openness(model))
     if factions.legal(model):
@@ -73,10 +74,13 @@ def efficacy(model: "OrgModel") -> np.ndarray:
         eff[in_faction] = f_eff
         if model.in_preconvention:
             # a convention is coming: everyone's hope that it can change things grows with the
-            # strength of the organised opposition (voice instead of exit, Hirschman 1970)
+            # strength of the opposition, organised or not (voice instead of exit, Hirschman 1970)
             e = model.engaged
-            organised = np.count_nonzero(in_faction & e) / max(1, np.count_nonzero(e))
-            eff[:] = np.maximum(eff, f_eff * min(1.0, 2.0 * organised))
+            cp = model.params.convention
+            cutoff = cp.slate_threshold if model.regime.voting == "slate" else cp.seat_threshold
+            opposed = in_faction | (s.trust < cutoff)
+            share = np.count_nonzero(opposed & e) / max(1, np.count_nonzero(e))
+            eff[:] = np.maximum(eff, f_eff * min(1.0, 2.0 * share))
     return eff
 
 
