@@ -10,6 +10,7 @@ import pytest
 from orgsim.model.mechanisms import (convention, discipline, dissolution, exit, factions, grievance, influence,
                                information, recruitment, voice)
 from orgsim.model.mechanisms.information import News, publish
+from orgsim.model.mechanisms.regime import openness
 from orgsim.model.state import MEMBER, NO_FACTION, ORGANISER, PERIPHERY, RANK_AND_FILE
 
 from helpers import small_model
@@ -645,8 +646,8 @@ def test_before_a_convention_widespread_distrust_gives_hope_as_an_organised_oppo
     m.state.faction[:] = NO_FACTION
     m.state.trust[rows] = 0.9
     hopeless = exit.efficacy(m)[rows]
-    assert np.allclose(hopeless, exit.openness(m))
+    assert np.allclose(hopeless, openness(m.regime))
     m.state.trust[rows[: rows.size // 2 + 1]] = 0.05  # half would vote the leadership down
     assert np.allclose(exit.efficacy(m)[rows], m.params.factions.efficacy)
     m.convention_weeks = [m.week + 20]  # no convention near: distrust is not hope
-    assert np.allclose(exit.efficacy(m)[rows], exit.openness(m))
+    assert np.allclose(exit.efficacy(m)[rows], openness(m.regime))

@@ -1,8 +1,8 @@
 """Critique: one member circulates a critique of the line.
 
 The author is the engaged rank-and-file member (a provisional one if the event says so), not
-silenced by fear, whose position is nearest to ``line + stance``; a defence of the previous critic is written by the
-member nearest to that critic's position. The author takes the critique's position, voices
+silenced by fear, whose position is nearest to ``line + stance``; a defence of the previous
+critic is written by the member nearest to that critic's position. The author takes the critique's position, voices
 it and keeps voicing until fear silences him, and sends it to all his ties, across branches
 too (an aggravated offence where horizontal communication is forbidden). Members who hear
 it and stand within the confidence radius of it are pulled toward it by

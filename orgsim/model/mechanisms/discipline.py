@@ -5,7 +5,8 @@ while factions are legal (open debate), when only aggravated offences are: a cri
 across branches, or a faction spanning branches, where horizontal communication is forbidden
 ("sabotage"), and membership of an illegal faction. Each week an uncharged offender is reported with probability
 ``detection_base + detection_minutes x branch_minutes + detection_watchers x watchers``
-(capped at 1); a critique is signed, so its author is reported whenever he voices it. A report brings a charge; the hearing follows after a geometric delay of mean
+(capped at 1); a critique is signed, so its author is reported whenever he voices it. A report
+brings a charge; the hearing follows after a geometric delay of mean
 ``hearing_weeks`` (``provisional_weeks`` for a provisional member, who has no hearing).
 The sanction climbs a ladder censure < suspension < expulsion, capped by the regime's
 penalty: one step above the member's previous sanction for plain dissent, straight to the cap

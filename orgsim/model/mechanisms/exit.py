@@ -26,7 +26,7 @@ from pydantic import Field
 from orgsim.model.schema import Prob, Strict
 
 from orgsim.model.mechanisms import factions
-from orgsim.model.mechanisms.regime import democratic_deficit
+from orgsim.model.mechanisms.regime import democratic_deficit, openness
 from orgsim.model.state import LEFT, NO_FACTION, RANK_AND_FILE
 
 if TYPE_CHECKING:
@@ -55,11 +55,6 @@ RECENT_WEEKS = 8
 COMRADES = 2.5  # engaged ties at which embeddedness reaches 1 - 1/e
 
 
-def openness(model: "OrgModel") -> float:
-    """Voice efficacy of a member outside a legal faction: half the regime's openness."""
-    return 0.5 * (1.0 - democratic_deficit(model.regime))
-
-
 def efficacy(model: "OrgModel") -> np.ndarray:
     """Voice efficacy: the regime's openness; a legal faction's weight for its members; and, in
     the pre-convention period, everyone's hope that the convention can change things, in
@@ -67,7 +62,7 @@ def efficacy(model: "OrgModel") -> np.ndarray:
     would vote the leadership down (trust below the threshold of the current ballot), full hope
     at half of them, when the leadership would fall."""
     s = model.state
-    eff = np.full(model.n, openness(model))
+    eff = np.full(model.n, openness(model.regime))
     if factions.legal(model):
         f_eff = model.params.factions.efficacy
         in_faction = s.faction != NO_FACTION

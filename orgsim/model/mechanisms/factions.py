@@ -38,7 +38,7 @@ from pydantic import Field
 
 from orgsim.model.schema import Prob, Strict
 
-from orgsim.model.mechanisms.regime import cross_weight, severity
+from orgsim.model.mechanisms.regime import cross_weight, openness, severity
 from orgsim.model.state import NO_FACTION, RANK_AND_FILE
 
 if TYPE_CHECKING:
@@ -197,8 +197,6 @@ def _dissolve_small(model: "OrgModel") -> None:
 
 
 def _split(model: "OrgModel", is_legal: bool) -> None:
-    from orgsim.model.mechanisms.exit import openness
-
     s, prm = model.state, model.params.factions
     # a reform that takes away the rights of factions in being outlaws them: they must choose
     # now, leave together or disband. The scheduled close of a pre-convention debate does not:
@@ -210,7 +208,7 @@ def _split(model: "OrgModel", is_legal: bool) -> None:
         return
     outlawed = was_legal and not is_legal and reformed
     # the voice a faction has: a legal faction's weight, or only what the regime's openness gives
-    voice = prm.efficacy if is_legal or (was_legal and not reformed) else openness(model)
+    voice = prm.efficacy if is_legal or (was_legal and not reformed) else openness(model.regime)
     given_up = (1.0 - prm.split_trust) * (1.0 - prm.efficacy)
     going = []
     for fid in sorted(model.factions):

@@ -93,6 +93,11 @@ def democratic_deficit(regime: Regime) -> float:
     return sum(table[getattr(regime, key)] for key, table in DEFICIT.items()) / len(DEFICIT)
 
 
+def openness(regime: Regime) -> float:
+    """Voice efficacy of a member outside a legal faction: half the regime's openness."""
+    return 0.5 * (1.0 - democratic_deficit(regime))
+
+
 def severity(regime: Regime, params: VoiceParams) -> float:
     """Perceived severity of the harshest sanction the regime applies to dissent."""
     return {

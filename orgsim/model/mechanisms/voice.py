@@ -60,8 +60,6 @@ def step(model: "OrgModel") -> None:
     if factions.legal(model):
         sev *= prm.tolerated_risk  # open debate: plain dissent is not charged (discipline)
     detect = 1.0 - np.exp(-prm.detection_k * watchers / (1.0 + voicers))
-    model.detect = np.zeros(model.n)
-    model.detect[e] = detect
     fear, grievance = s.fear[e], s.grievance[e]
     risk = (s.risk_aversion[e] + fear) * sev * detect
     share = np.divide(voicers, ties, out=np.zeros(e.size), where=ties > 0)
