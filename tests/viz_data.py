@@ -97,7 +97,7 @@ def _own_sweep(out: Path) -> Path:
             row = {"point": point, "replicate": rep, **overrides, "seed_root": SWEEP_SEED,
                    "seed_spawn_key": [point, rep]}
             row.update({k: v for k, v in res.summary.items()
-                        if k not in ("scenario", "seed", "orgsim_version", "dissolution_votes")})
+                        if k not in ("scenario", "seed", "orgsim_version", "dissolution_votes", "reform_votes")})
             row["error"] = None
             rows.append(row)
             ts = res.timeseries[["week", *KEEP_COLUMNS]].iloc[::2].copy()

@@ -120,6 +120,7 @@ def summary(eco: "Ecosystem", fr: dict[str, pd.DataFrame]) -> dict[str, Any]:
         s = org_summary(org, ts)
         s.pop("orgsim_version", None)
         s.pop("dissolution_votes", None)
+        s.pop("reform_votes", None)
         s["final_members"] = eco.members(k)
         s["years_entrenched"] = round(float((ts["old_leadership_share"] >= ENTRENCHED).sum()) / 52.0, 3)
         s["mean_hidden_dissent"] = round(float((ts["hidden_dissent"] / ts["members"].clip(lower=1)).mean()), 6)

@@ -225,7 +225,7 @@ def score_runner(scenario, seed) -> Scored:
     from orgsim.runs.run import simulate
 
     res = simulate(scenario, seed)
-    summary = {k: v for k, v in res.summary.items() if k != "dissolution_votes"}
+    summary = {k: v for k, v in res.summary.items() if k not in ("dissolution_votes", "reform_votes")}
     for s in score(scenario, res.timeseries, res.events, res.summary):
         summary[f"hit:{s.item}"] = bool(s.hit)
         summary[f"dist:{s.item}"] = float(s.distance)

@@ -92,8 +92,10 @@ class OrgModel(mesa.Model):
         self.factions_were_legal, self.faction_rights_before = False, self.regime.faction_rights
         self.splits: list[int] = []
         self.dissolution_votes: list[dict[str, Any]] = []
-        self.motion_vote_week: int | None = None  # a dissolution motion awaiting its vote
-        self.failed_support = 0.0  # support for dissolution when a motion last failed
+        self.reform_votes: list[dict[str, Any]] = []
+        # the week of each tabled motion's vote (None: none tabled), and its support when it last failed
+        self.motions: dict[str, int | None] = {"dissolution": None, "reform": None}
+        self.failed_support = {"dissolution": 0.0, "reform": 0.0}
         self.conventions_held = 0
         self.regime_changes = 0
         self.seat_changes = 0
@@ -380,7 +382,8 @@ class OrgModel(mesa.Model):
         return fid
 
     def change_regime(self, changes: dict[str, Any], by: str, label: str = "") -> None:
-        """Change the regime; ``by`` is "reform" or "convention". One event per changed key."""
+        """Change the regime; ``by`` is "reform", "convention" or "motion" (the members' vote). One
+        event per changed key."""
         self.regime = Regime.model_validate({**self.regime.model_dump(), **changes})
         self.regime_changes += 1
         for k, v in changes.items():

@@ -164,7 +164,8 @@ def write_run_report(folder: str | Path, model=None, charts: bool = True) -> Pat
 
     summary = [(label, fmt(s[k], k)) for k, label in SUMMARY_ROWS if k in s and s[k] is not None]
     dates = _week_dates(run.timeseries)
-    votes = [_vote(v, dates) for v in s.get("dissolution_votes") or []]
+    votes = {"Dissolution votes": [_vote(v, dates) for v in s.get("dissolution_votes") or []],
+             "Reform votes": [_vote(v, dates) for v in s.get("reform_votes") or []]}
     page = render("run.html.j2", title=f"{s.get('scenario', folder.name)}: outcome {s.get('outcome', '?')}",
                   description=_description(folder), seed=s.get("seed", "?"), version=s.get("orgsim_version", "?"),
                   summary=summary, votes=votes, images=[embed(p, alt) for p, alt in images],

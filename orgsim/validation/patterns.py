@@ -164,7 +164,7 @@ def measure_crisis_timeline(rep: Replicate, label: str = "2013 handling") -> dic
     dissolution votes held before it."""
     w = event_week(rep.scenario, "scandal", label)
     ev = rep.events
-    motions = ev[(ev["kind"] == "motion") & (ev["week"] >= w)]["week"]
+    motions = ev[(ev["kind"] == "motion") & (ev["motion"] == "dissolution") & (ev["week"] >= w)]["week"]
     votes = ev[ev["kind"] == "dissolution_vote"]["week"]
     after = votes[votes >= w]
     return {"motion_after": int(motions.iloc[0]) - w if len(motions) else None,

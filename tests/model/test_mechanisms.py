@@ -351,7 +351,7 @@ def test_a_failed_motion_returns_only_when_support_has_grown():
     for _ in range(20):  # the same support: no new motion, however long one waits
         dissolution.step(m)
         m.week += 1
-    assert m.motion_vote_week is None and len(m.dissolution_votes) == 1
+    assert m.motions["dissolution"] is None and len(m.dissolution_votes) == 1
     more = rows[: int(0.8 * rows.size)]  # the crisis deepens
     m.state.commitment[more], m.state.trust[more], m.state.grievance[more] = 0.05, 0.05, 0.6
     m.state.efficacy[more] = 0.1
@@ -359,6 +359,53 @@ def test_a_failed_motion_returns_only_when_support_has_grown():
         dissolution.step(m)
         m.week += 1
     assert len(m.dissolution_votes) == 2 and m.dissolved
+
+
+def _vote_on_reform(m, share, loyal_rest=True):
+    """``share`` of the members committed but distrustful and aggrieved; the rest loyal."""
+    rows = members(m)
+    k = int(share * rows.size)
+    s = m.state
+    s.commitment[rows], s.trust[rows], s.grievance[rows] = 0.8, 0.8, 0.05
+    s.commitment[rows[:k]], s.trust[rows[:k]], s.grievance[rows[:k]] = 0.6, 0.1, 0.6
+    for _ in range(1 + m.params.dissolution.debate_weeks):
+        dissolution.step(m)
+        m.week += 1
+
+
+def test_committed_members_who_distrust_the_leadership_vote_to_reform_the_regime():
+    regime = dict(regime__faction_rights="banned", regime__horizontal_communication="forbidden",
+                  regime__transparency="secret")
+    m = small_model(seed=9, **regime)
+    _vote_on_reform(m, 0.8)
+    assert not m.dissolved and len(m.dissolution_votes) == 0 and len(m.reform_votes) == 1
+    assert {k: getattr(m.regime, k) for k in dissolution.REFORM} == dissolution.REFORM
+    # once reformed there is nothing left to reform: no further motion, however aggrieved
+    _vote_on_reform(m, 0.9)
+    assert len(m.reform_votes) == 1
+    # a minority of reformers is outvoted by the loyalists, and the regime stays as it was
+    m = small_model(seed=9, **regime)
+    _vote_on_reform(m, 0.35)
+    assert len(m.reform_votes) == 1 and m.reform_votes[0]["share"] < 0.5
+    assert m.regime.faction_rights == "banned" and m.regime.transparency == "secret"
+
+
+def test_members_who_want_dissolution_vote_for_reform_rather_than_the_present_regime():
+    m = small_model(seed=9, regime__faction_rights="banned")
+    rows = members(m)
+    s = m.state
+    reformers, dissolvers = rows[:70], rows[70:140]  # 35 % each: neither alone a majority
+    s.commitment[rows], s.trust[rows], s.grievance[rows] = 0.8, 0.8, 0.05
+    s.commitment[reformers], s.trust[reformers], s.grievance[reformers] = 0.6, 0.1, 0.6
+    s.commitment[dissolvers], s.trust[dissolvers], s.grievance[dissolvers] = 0.05, 0.05, 0.6
+    s.efficacy[rows] = 0.1
+    m.params.dissolution.participation = 1.0  # (everyone votes: the test is on how they vote)
+    for _ in range(1 + m.params.dissolution.debate_weeks):
+        s.efficacy[rows] = 0.1
+        dissolution.step(m)
+        m.week += 1
+    assert not m.dissolved and m.dissolution_votes[0]["share"] < 0.5
+    assert m.reform_votes[0]["share"] > 0.5 and m.regime.faction_rights == "permanent"
 
 
 def test_hope_of_change_or_mere_indifference_does_not_make_members_want_dissolution():
